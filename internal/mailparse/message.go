@@ -1,0 +1,259 @@
+// Package mailparse reads a raw Internet message into its header and MIME
+// parts, bounded in every dimension and lenient about what real mailers
+// write. It never fails outright on bad input: it returns what it could read
+// and lists the problems, so a caller can decide on partial evidence.
+package mailparse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // non-UTF-8 text parts
+)
+
+// Limits bound the work done on one message.
+type Limits struct {
+	MaxMessageBytes int // input past this is ignored (Truncated is set)
+	MaxHeaderBytes  int // per header block
+	MaxParts        int // MIME parts in all, embedded messages included
+	MaxDepth        int // nesting of multiparts and embedded messages
+	MaxPartBytes    int // decoded body of one part
+}
+
+// DefaultLimits fit bounces and ordinary mail with room to spare.
+var DefaultLimits = Limits{
+	MaxMessageBytes: 32 << 20,
+	MaxHeaderBytes:  256 << 10,
+	MaxParts:        256,
+	MaxDepth:        8,
+	MaxPartBytes:    8 << 20,
+}
+
+// Message is a parsed message: its header and its parts.
+type Message struct {
+	Header Header
+	// Parts lists this message's MIME entities in document order, the
+	// message's own body entity first. Parts of embedded messages are not
+	// listed here but under the embedding part's Embedded.
+	Parts []*Part
+	// Problems says what could not be read; the rest is still usable.
+	Problems []string
+	// Truncated is set when a limit cut something off.
+	Truncated bool
+}
+
+// Part is one MIME entity.
+type Part struct {
+	Header    Header
+	MediaType string            // lower case; text/plain when absent
+	Params    map[string]string // Content-Type parameters
+	Depth     int               // 0 for the message's own body entity
+	// Body is the decoded content of a leaf (transfer encoding removed,
+	// text converted to UTF-8 where the charset is known). Empty for
+	// multipart containers.
+	Body []byte
+	// Embedded is the parsed message of a message/rfc822 or message/global
+	// part (and of text/rfc822-headers, header only).
+	Embedded *Message
+}
+
+// Filename returns the part's file name from Content-Disposition or the
+// Content-Type name parameter, RFC 2047/2231 decoded where possible.
+func (p *Part) Filename() string {
+	if d := p.Header.Get("Content-Disposition"); d != "" {
+		h := Header{{Key: "Content-Type", Value: "x/x;" + afterSemicolon(d)}}
+		if _, params := h.ContentType(); params["filename"] != "" {
+			return DecodeWords(params["filename"])
+		}
+	}
+	return DecodeWords(p.Params["name"])
+}
+
+func afterSemicolon(s string) string {
+	_, rest, _ := strings.Cut(s, ";")
+	return rest
+}
+
+// IsMessage reports whether the part holds a whole message or its header.
+func (p *Part) IsMessage() bool {
+	switch p.MediaType {
+	case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers", "message/rfc822-headers":
+		return true
+	}
+	return false
+}
+
+// Parse reads raw with DefaultLimits.
+func Parse(raw []byte) *Message {
+	return ParseWithLimits(raw, DefaultLimits)
+}
+
+// ParseWithLimits reads raw as a message within lim.
+func ParseWithLimits(raw []byte, lim Limits) *Message {
+	p := &parser{lim: lim}
+	if len(raw) > lim.MaxMessageBytes {
+		raw = raw[:lim.MaxMessageBytes]
+		p.truncated = true
+	}
+	m := p.message(NormalizeNewlines(raw), 0)
+	m.Truncated = m.Truncated || p.truncated
+	return m
+}
+
+type parser struct {
+	lim       Limits
+	parts     int
+	truncated bool
+}
+
+func (p *parser) message(raw []byte, depth int) *Message {
+	m := &Message{}
+	h, body, ok := ParseHeader(raw, p.lim.MaxHeaderBytes)
+	m.Header = h
+	if !ok {
+		m.Problems = append(m.Problems, "malformed header lines skipped")
+	}
+	p.entity(m, h, bytes.NewReader(body), depth)
+	m.Truncated = p.truncated
+	return m
+}
+
+// entity adds the entity with header h and undecoded body to m.
+func (p *parser) entity(m *Message, h Header, body io.Reader, depth int) {
+	mh := message.Header{}
+	mh.Set("Content-Type", h.Get("Content-Type"))
+	mt, params := h.ContentType()
+	if strings.HasPrefix(mt, "multipart/") {
+		// Hand go-message a clean boundary even when ours came from the
+		// lenient parameter scan.
+		mh.Set("Content-Type", mt+`; boundary="`+strings.ReplaceAll(params["boundary"], `"`, "")+`"`)
+	} else {
+		mh.Set("Content-Transfer-Encoding", h.Get("Content-Transfer-Encoding"))
+	}
+	e, err := message.New(mh, body)
+	if err != nil && e == nil {
+		m.Problems = append(m.Problems, fmt.Sprintf("reading %s part: %v", mt, err))
+		return
+	}
+	if err != nil {
+		m.Problems = append(m.Problems, fmt.Sprintf("%s part: %v", mt, err))
+	}
+	p.decoded(m, h, e, depth)
+}
+
+// decoded adds e, whose body go-message has already decoded, to m,
+// descending into multiparts and embedded messages within the limits.
+func (p *parser) decoded(m *Message, h Header, e *message.Entity, depth int) {
+	if p.parts >= p.lim.MaxParts {
+		p.truncated = true
+		return
+	}
+	p.parts++
+	mt, params := h.ContentType()
+	part := &Part{Header: h, MediaType: mt, Params: params, Depth: depth}
+	m.Parts = append(m.Parts, part)
+
+	if strings.HasPrefix(mt, "multipart/") {
+		if params["boundary"] == "" {
+			m.Problems = append(m.Problems, fmt.Sprintf("%s without boundary", mt))
+			part.MediaType = "text/plain"
+			part.Body = p.readBody(m, e.Body)
+			return
+		}
+		if depth+1 > p.lim.MaxDepth {
+			p.truncated = true
+			return
+		}
+		p.multipart(m, e, depth)
+		return
+	}
+	part.Body = p.readBody(m, e.Body)
+	if part.IsMessage() && depth+1 <= p.lim.MaxDepth {
+		part.Embedded = p.message(part.Body, depth+1)
+	}
+}
+
+func (p *parser) multipart(m *Message, e *message.Entity, depth int) {
+	// Keep the bytes: when no boundary turns up (a truncated bounce), the
+	// body is still worth reading as text.
+	body := p.readBody(m, e.Body)
+	e, err := message.New(e.Header, bytes.NewReader(body))
+	if err != nil {
+		m.Problems = append(m.Problems, fmt.Sprintf("reading multipart: %v", err))
+		return
+	}
+	mr := e.MultipartReader()
+	if mr == nil {
+		return
+	}
+	before := len(m.Parts)
+	defer func() {
+		if len(m.Parts) == before {
+			m.Problems = append(m.Problems, "multipart without parts: read as text")
+			m.Parts[before-1].MediaType = "text/plain"
+			m.Parts[before-1].Body = body
+		}
+	}()
+	for {
+		if p.parts >= p.lim.MaxParts {
+			p.truncated = true
+			return
+		}
+		child, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if child == nil {
+			m.Problems = append(m.Problems, fmt.Sprintf("reading multipart: %v", err))
+			return
+		}
+		if err != nil {
+			m.Problems = append(m.Problems, fmt.Sprintf("multipart part: %v", err))
+		}
+		var ch Header
+		for f := child.Header.Fields(); f.Next(); {
+			ch = append(ch, Field{Key: f.Key(), Value: f.Value()})
+		}
+		p.decoded(m, ch, child, depth+1)
+	}
+}
+
+func (p *parser) readBody(m *Message, r io.Reader) []byte {
+	b, err := io.ReadAll(io.LimitReader(r, int64(p.lim.MaxPartBytes)+1))
+	if len(b) > p.lim.MaxPartBytes {
+		b = b[:p.lim.MaxPartBytes]
+		p.truncated = true
+	}
+	if err != nil {
+		m.Problems = append(m.Problems, fmt.Sprintf("reading body: %v", err))
+	}
+	return b
+}
+
+// NormalizeNewlines turns lone CRs (old Mac line endings) into LFs. Input
+// without a lone CR is returned as is, without copying.
+func NormalizeNewlines(b []byte) []byte {
+	i := bytes.IndexByte(b, '\r')
+	for i >= 0 && i+1 < len(b) && b[i+1] == '\n' {
+		j := bytes.IndexByte(b[i+1:], '\r')
+		if j < 0 {
+			return b
+		}
+		i += 1 + j
+	}
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, len(b))
+	for k, c := range b {
+		if c == '\r' && (k+1 == len(b) || b[k+1] != '\n') {
+			c = '\n'
+		}
+		out[k] = c
+	}
+	return out
+}
