@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"io"
 	"mime"
 	"net/mail"
 	"strings"
@@ -74,29 +75,82 @@ func cleanID(id string) string {
 	return id
 }
 
+// addrParser decodes encoded words in display names only so that net/mail
+// accepts them; display names are thrown away, so an unknown charset is
+// passed through undecoded rather than failing the list.
+var addrParser = mail.AddressParser{WordDecoder: &mime.WordDecoder{
+	CharsetReader: func(_ string, r io.Reader) (io.Reader, error) { return r, nil },
+}}
+
+// MaxAddresses bounds the addresses read from one header field.
+const MaxAddresses = 10000
+
 // Addresses returns the lower-cased addr-specs in an address-list header
-// value. Where net/mail rejects the list (unquoted specials, stray
-// brackets), it falls back to picking out anything shaped like local@domain.
-func Addresses(v string) []string {
+// value, at most MaxAddresses.
+func Addresses(v string) []string { return addressList(v, MaxAddresses) }
+
+// addressList returns up to max lower-cased addr-specs. When net/mail rejects the list as a whole (unquoted
+// specials, stray brackets), each comma-separated piece is tried alone,
+// and a piece that still fails yields whatever looks like local@domain.
+func addressList(v string, max int) []string {
+	var out []string
+	add := func(a string) {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && strings.Contains(a, "@") && len(out) < max {
+			out = append(out, a)
+		}
+	}
 	if strings.TrimSpace(v) == "" {
 		return nil
 	}
-	if list, err := mail.ParseAddressList(v); err == nil {
-		out := make([]string, 0, len(list))
+	if list, err := addrParser.ParseList(v); err == nil {
 		for _, a := range list {
-			out = append(out, strings.ToLower(a.Address))
+			add(a.Address)
 		}
 		return out
 	}
-	return FindAddresses(v, 64)
+	for _, piece := range splitList(v) {
+		if len(out) >= max {
+			break
+		}
+		if a, err := addrParser.Parse(piece); err == nil {
+			add(a.Address)
+			continue
+		}
+		for _, a := range FindAddresses(piece, max) {
+			add(a)
+		}
+	}
+	return out
+}
+
+// splitList splits an address list at commas (and semicolons, which
+// Outlook writes) outside quotes and angle brackets.
+func splitList(v string) []string {
+	var pieces []string
+	quoted, angle := false, false
+	start := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == '<' && !quoted:
+			angle = true
+		case c == '>' && !quoted:
+			angle = false
+		case (c == ',' || c == ';') && !quoted && !angle:
+			pieces = append(pieces, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(pieces, v[start:])
 }
 
 // Address returns the first addr-spec in v, lower-cased, or "".
 func Address(v string) string {
-	if a, err := mail.ParseAddress(v); err == nil {
-		return strings.ToLower(a.Address)
-	}
-	if as := FindAddresses(v, 1); len(as) > 0 {
+	if as := addressList(v, 1); len(as) > 0 {
 		return as[0]
 	}
 	return ""
@@ -150,14 +204,19 @@ func isAddrByte(c byte, local bool) bool {
 	return false
 }
 
+// dateLayouts are tried after net/mail.ParseDate fails; they are forms
+// seen from broken clients and scripts.
 var dateLayouts = []string{
-	"Mon, 2 Jan 2006 15:04:05 -0700 (MST)",
-	"Mon, 2 Jan 2006 15:04:05 MST",
-	"2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 06 15:04:05 -0700",
-	"Mon Jan 2 15:04:05 2006",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 2006 15:04:05",
+	"Mon, _2 Jan 2006 15:04:05 MST",
+	"Mon, _2 Jan 06 15:04:05 -0700",
+	"Mon, _2 Jan 2006 15:04 -0700",
+	"Mon Jan _2 15:04:05 2006",
+	"Mon Jan _2 15:04:05 MST 2006",
+	"Mon Jan _2 15:04:05 -0700 2006",
+	"Mon, _2 Jan 2006 15:04:05",
+	"_2 Jan 2006 15:04:05",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05",
 	time.RFC3339,
 }
 
@@ -169,6 +228,10 @@ func Date(v string) (time.Time, bool) {
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t, true
+	}
+	// A trailing comment such as "(JST)" trips up the fallback layouts.
+	if i := strings.IndexByte(v, '('); i > 0 {
+		v = v[:i]
 	}
 	v = strings.Join(strings.Fields(v), " ")
 	for _, l := range dateLayouts {

@@ -1,0 +1,47 @@
+package sentindex
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+func syntheticIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i) + ".1583143200.abcdef@mail.example.org"
+	}
+	return ids
+}
+
+func buildIndex(ids []string) *Index {
+	x := New()
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, id := range ids {
+		x.Add(Entry{MessageID: id, Date: base.Add(time.Duration(i) * time.Minute),
+			From: "me@example.org", Recipients: []string{"r" + strconv.Itoa(i%5000) + "@example.net"}})
+	}
+	return x
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		ids := syntheticIDs(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				buildIndex(ids)
+			}
+		})
+	}
+}
+
+func BenchmarkHasMessageID(b *testing.B) {
+	ids := syntheticIDs(1_000_000)
+	x := buildIndex(ids)
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		x.HasMessageID(ids[i%len(ids)])
+		i++
+	}
+}
