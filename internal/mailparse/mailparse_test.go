@@ -100,3 +100,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMalformedPartHeader(t *testing.T) {
+	raw := "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: message/delivery-status\nX-Info:\nabc==\n\nFinal-Recipient: rfc822; x@example.com\n--b--\n"
+	m := Parse([]byte(raw))
+	if p := m.Find("message/delivery-status"); p == nil || !strings.Contains(string(p.Body), "Final-Recipient") {
+		t.Fatalf("delivery-status part lost: %d parts, problems %v", len(m.Parts), m.Problems)
+	}
+}
+
+func TestSplitMultipart(t *testing.T) {
+	for _, tc := range []struct {
+		body   string
+		parts  []string
+		closed bool
+	}{
+		{"pre\r\n--x\r\nA\r\n--x\r\nB\r\n--x--\r\nepi", []string{"A", "B"}, true},
+		{"--x\nA\n--xyz\n--x\nB", []string{"A\n--xyz", "B"}, false},
+		{"  --x\nA\n  --x--\n", []string{"A"}, true},
+		{"no boundary here", nil, false},
+		{"--x", nil, false},
+	} {
+		got, closed := splitMultipart([]byte(tc.body), "x")
+		var gs []string
+		for _, g := range got {
+			gs = append(gs, string(g))
+		}
+		if strings.Join(gs, "|") != strings.Join(tc.parts, "|") || closed != tc.closed {
+			t.Errorf("splitMultipart(%q) = %q, %v; want %q, %v", tc.body, gs, closed, tc.parts, tc.closed)
+		}
+	}
+}

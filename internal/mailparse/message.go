@@ -6,7 +6,6 @@ package mailparse
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -122,32 +121,9 @@ func (p *parser) message(raw []byte, depth int) *Message {
 	return m
 }
 
-// entity adds the entity with header h and undecoded body to m.
-func (p *parser) entity(m *Message, h Header, body io.Reader, depth int) {
-	mh := message.Header{}
-	mh.Set("Content-Type", h.Get("Content-Type"))
-	mt, params := h.ContentType()
-	if strings.HasPrefix(mt, "multipart/") {
-		// Hand go-message a clean boundary even when ours came from the
-		// lenient parameter scan.
-		mh.Set("Content-Type", mt+`; boundary="`+strings.ReplaceAll(params["boundary"], `"`, "")+`"`)
-	} else {
-		mh.Set("Content-Transfer-Encoding", h.Get("Content-Transfer-Encoding"))
-	}
-	e, err := message.New(mh, body)
-	if err != nil && e == nil {
-		m.Problems = append(m.Problems, fmt.Sprintf("reading %s part: %v", mt, err))
-		return
-	}
-	if err != nil {
-		m.Problems = append(m.Problems, fmt.Sprintf("%s part: %v", mt, err))
-	}
-	p.decoded(m, h, e, depth)
-}
-
-// decoded adds e, whose body go-message has already decoded, to m,
+// entity adds the entity with header h and undecoded body to m,
 // descending into multiparts and embedded messages within the limits.
-func (p *parser) decoded(m *Message, h Header, e *message.Entity, depth int) {
+func (p *parser) entity(m *Message, h Header, body io.Reader, depth int) {
 	if p.parts >= p.lim.MaxParts {
 		p.truncated = true
 		return
@@ -158,17 +134,28 @@ func (p *parser) decoded(m *Message, h Header, e *message.Entity, depth int) {
 	m.Parts = append(m.Parts, part)
 
 	if strings.HasPrefix(mt, "multipart/") {
-		if params["boundary"] == "" {
+		switch {
+		case params["boundary"] == "":
 			m.Problems = append(m.Problems, fmt.Sprintf("%s without boundary", mt))
 			part.MediaType = "text/plain"
-			part.Body = p.readBody(m, e.Body)
-			return
-		}
-		if depth+1 > p.lim.MaxDepth {
+			part.Body = p.readBody(m, body)
+		case depth+1 > p.lim.MaxDepth:
 			p.truncated = true
-			return
+		default:
+			p.multipart(m, body, params["boundary"], depth)
 		}
-		p.multipart(m, e, depth)
+		return
+	}
+	// go-message removes the transfer encoding and converts text to UTF-8;
+	// an unknown charset or encoding still yields a readable body.
+	mh := message.Header{}
+	mh.Set("Content-Type", h.Get("Content-Type"))
+	mh.Set("Content-Transfer-Encoding", h.Get("Content-Transfer-Encoding"))
+	e, err := message.New(mh, body)
+	if err != nil {
+		m.Problems = append(m.Problems, fmt.Sprintf("%s part: %v", mt, err))
+	}
+	if e == nil {
 		return
 	}
 	part.Body = p.readBody(m, e.Body)
@@ -177,49 +164,86 @@ func (p *parser) decoded(m *Message, h Header, e *message.Entity, depth int) {
 	}
 }
 
-func (p *parser) multipart(m *Message, e *message.Entity, depth int) {
-	// Keep the bytes: when no boundary turns up (a truncated bounce), the
-	// body is still worth reading as text.
-	body := p.readBody(m, e.Body)
-	e, err := message.New(e.Header, bytes.NewReader(body))
-	if err != nil {
-		m.Problems = append(m.Problems, fmt.Sprintf("reading multipart: %v", err))
+// multipart splits the body at its boundary and adds each part. It does
+// the splitting itself rather than through go-message's reader, which
+// gives up on the first part header with a malformed line and loses every
+// part after it.
+func (p *parser) multipart(m *Message, r io.Reader, boundary string, depth int) {
+	body := p.readBody(m, r)
+	parts, closed := splitMultipart(body, boundary)
+	if !closed {
+		m.Problems = append(m.Problems, "multipart without closing boundary")
+	}
+	if len(parts) == 0 {
+		// No boundary at all (a truncated bounce): the body is still worth
+		// reading as text.
+		m.Problems = append(m.Problems, "multipart without parts: read as text")
+		container := m.Parts[len(m.Parts)-1]
+		container.MediaType, container.Body = "text/plain", body
 		return
 	}
-	mr := e.MultipartReader()
-	if mr == nil {
-		return
-	}
-	before := len(m.Parts)
-	defer func() {
-		if len(m.Parts) == before {
-			m.Problems = append(m.Problems, "multipart without parts: read as text")
-			m.Parts[before-1].MediaType = "text/plain"
-			m.Parts[before-1].Body = body
-		}
-	}()
-	for {
+	for _, raw := range parts {
 		if p.parts >= p.lim.MaxParts {
 			p.truncated = true
 			return
 		}
-		child, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return
+		h, partBody, ok := ParseHeader(raw, p.lim.MaxHeaderBytes)
+		if !ok {
+			m.Problems = append(m.Problems, "malformed part header lines skipped")
 		}
-		if child == nil {
-			m.Problems = append(m.Problems, fmt.Sprintf("reading multipart: %v", err))
-			return
-		}
-		if err != nil {
-			m.Problems = append(m.Problems, fmt.Sprintf("multipart part: %v", err))
-		}
-		var ch Header
-		for f := child.Header.Fields(); f.Next(); {
-			ch = append(ch, Field{Key: f.Key(), Value: f.Value()})
-		}
-		p.decoded(m, ch, child, depth+1)
+		p.entity(m, h, bytes.NewReader(partBody), depth+1)
 	}
+}
+
+// splitMultipart returns the parts of a multipart body (RFC 2046 section
+// 5.1.1): what lies between delimiter lines "--boundary", up to the close
+// "--boundary--". The line break before a delimiter belongs to it.
+// Leniently, a delimiter may be indented, and a missing close (closed false) ends the last part at the end of the body.
+func splitMultipart(body []byte, boundary string) (parts [][]byte, closed bool) {
+	delim := []byte("--" + boundary)
+	start := -1 // where the current part's content begins
+	off := 0
+	for off < len(body) {
+		i := bytes.Index(body[off:], delim)
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + len(delim)
+		ls := bytes.LastIndexByte(body[:at], '\n') + 1
+		if len(bytes.Trim(body[ls:at], " \t")) != 0 {
+			continue // not at the start of a line
+		}
+		isClose := bytes.HasPrefix(body[off:], []byte("--"))
+		if !isClose && !blankToEOL(body[off:]) {
+			continue // a longer boundary that starts with ours
+		}
+		if start >= 0 {
+			end := ls
+			// Drop the line break that belongs to the delimiter.
+			if end > start && body[end-1] == '\n' {
+				end--
+				if end > start && body[end-1] == '\r' {
+					end--
+				}
+			}
+			parts = append(parts, body[start:end])
+		}
+		// The part begins after the delimiter line.
+		nl := bytes.IndexByte(body[off:], '\n')
+		if isClose {
+			return parts, true
+		}
+		if nl < 0 {
+			return parts, false
+		}
+		start = off + nl + 1
+		off = start
+	}
+	if start >= 0 && start <= len(body) {
+		parts = append(parts, body[start:])
+	}
+	return parts, false
 }
 
 func (p *parser) readBody(m *Message, r io.Reader) []byte {
@@ -256,4 +280,19 @@ func NormalizeNewlines(b []byte) []byte {
 		out[k] = c
 	}
 	return out
+}
+
+// blankToEOL reports whether b holds only spaces and tabs before its first
+// line break (or its end).
+func blankToEOL(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r':
+		case '\n':
+			return true
+		default:
+			return false
+		}
+	}
+	return true
 }
