@@ -224,25 +224,8 @@ func betterCode(old, code string) bool {
 	return strings.HasSuffix(old, ".0.0") && code[0] == old[0] && !strings.HasSuffix(code, ".0.0")
 }
 
-// parseDate parses a date field. The RFC 5322 form nearly every MTA writes is
-// tried first with a single layout, because mailparse.Date goes through
-// net/mail, which tries dozens of layouts and allocates an error for each
-// one that fails; anything else goes to mailparse.Date.
+// parseDate parses a date field; zero when it cannot be read.
 func parseDate(v []byte) time.Time {
-	s := string(trimSpace(v))
-	fast := s
-	if strings.HasSuffix(fast, ")") {
-		if i := strings.LastIndexByte(fast, '('); i > 0 {
-			fast = strings.TrimRight(fast[:i], " \t")
-		}
-	}
-	layout := "2 Jan 2006 15:04:05 -0700"
-	if strings.IndexByte(fast, ',') >= 0 {
-		layout = "Mon, 2 Jan 2006 15:04:05 -0700"
-	}
-	if t, err := time.Parse(layout, fast); err == nil {
-		return t
-	}
-	t, _ := mailparse.Date(s)
+	t, _ := mailparse.Date(string(trimSpace(v)))
 	return t
 }

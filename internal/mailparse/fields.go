@@ -226,6 +226,9 @@ func Date(v string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
+	if t, ok := fastDate(v); ok {
+		return t, true
+	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t, true
 	}
@@ -240,4 +243,21 @@ func Date(v string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// fastDate parses the RFC 5322 form nearly every MTA writes with one
+// layout: net/mail tries dozens and allocates an error for each one that
+// fails.
+func fastDate(s string) (time.Time, bool) {
+	if strings.HasSuffix(s, ")") {
+		if i := strings.LastIndexByte(s, '('); i > 0 {
+			s = strings.TrimRight(s[:i], " \t")
+		}
+	}
+	layout := "2 Jan 2006 15:04:05 -0700"
+	if strings.IndexByte(s, ',') >= 0 {
+		layout = "Mon, 2 Jan 2006 15:04:05 -0700"
+	}
+	t, err := time.Parse(layout, s)
+	return t, err == nil
 }
