@@ -61,12 +61,18 @@ func (h Header) ContentType() (string, map[string]string) {
 	if err == nil {
 		return t, params
 	}
-	t, rest, _ := strings.Cut(v, ";")
-	t = strings.ToLower(strings.TrimSpace(t))
+	// The type ends at the first ';' or white space: some mailers fold
+	// "text/plain\n\tcharset=…" without the semicolon.
+	v = strings.TrimSpace(v)
+	end := strings.IndexAny(v, "; \t")
+	if end < 0 {
+		end = len(v)
+	}
+	t = strings.ToLower(v[:end])
 	if !strings.Contains(t, "/") {
 		t = "text/plain"
 	}
-	return t, looseParams(rest)
+	return t, looseParams(v[end:])
 }
 
 // looseParams reads name=value pairs the way broken mailers write them:
@@ -144,10 +150,17 @@ func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 		rest = end
 		colon := bytes.IndexByte(raw, ':')
 		if colon <= 0 || !validKey(raw[:colon]) {
-			if len(h) == 0 && bytes.HasPrefix(raw, []byte("From ")) {
-				continue // an mbox separator line left on the message
+			switch {
+			case len(h) == 0 && bytes.HasPrefix(raw, []byte("From ")):
+				// An mbox separator line left on the message.
+			case len(h) > 0:
+				// A continuation someone forgot to indent, as in
+				// "Content-Type: multipart/mixed;\nboundary=…".
+				h[len(h)-1].Value += " " + unfold(raw)
+				ok = false
+			default:
+				ok = false
 			}
-			ok = false
 			continue
 		}
 		key := string(bytes.TrimRight(raw[:colon], " \t"))

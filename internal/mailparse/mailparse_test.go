@@ -40,7 +40,7 @@ func TestLenientHeader(t *testing.T) {
 	if ok {
 		t.Error("a line without a colon should make ok false")
 	}
-	if got := h.Get("x-a"); got != "1\tcontinued" {
+	if got := h.Get("x-a"); got != "1\tcontinued no colon here" {
 		t.Errorf("folded: %q", got)
 	}
 	if h.Get("subject") != "s" || string(body) != "body" {
@@ -128,6 +128,20 @@ func TestSplitMultipart(t *testing.T) {
 		}
 		if strings.Join(gs, "|") != strings.Join(tc.parts, "|") || closed != tc.closed {
 			t.Errorf("splitMultipart(%q) = %q, %v; want %q, %v", tc.body, gs, closed, tc.parts, tc.closed)
+		}
+	}
+}
+
+func TestSloppyContentType(t *testing.T) {
+	for _, tc := range []struct{ header, mt, param, value string }{
+		{"Content-Type: text/plain\n\tcharset=iso-2022-jp\n", "text/plain", "charset", "iso-2022-jp"},
+		{"Content-Type: multipart/mixed;\nboundary=\"b1\"\n", "multipart/mixed", "boundary", "b1"},
+		{"Content-Type: multipart/report; boundary=b; b=c d\n", "multipart/report", "boundary", "b"},
+	} {
+		h, _, _ := ParseHeader([]byte(tc.header+"\n"), 1000)
+		mt, params := h.ContentType()
+		if mt != tc.mt || params[tc.param] != tc.value {
+			t.Errorf("%q: got %q %v, want %q %s=%q", tc.header, mt, params, tc.mt, tc.param, tc.value)
 		}
 	}
 }
