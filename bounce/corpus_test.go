@@ -1,0 +1,197 @@
+package bounce
+
+import (
+	"bufio"
+	"fmt"
+	"github.com/bounceguard/bounceguard/internal/mailparse"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// corpusDir returns the shared Sisimai corpus, or skips the test: users'
+// clones do not have it.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "corpus", "sisimai")
+	if _, err := os.Stat(filepath.Join(dir, "maildir", "bsd")); err != nil {
+		t.Skip("../shared/corpus/sisimai not present")
+	}
+	return dir
+}
+
+var familyRE = regexp.MustCompile(`-\d+\.eml$`)
+
+// family is the corpus file's format family: lhost-postfix-01.eml → lhost-postfix.
+func family(name string) string { return familyRE.ReplaceAllString(name, "") }
+
+func inspectFile(t testing.TB, path string) *Report {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Inspect(raw)
+}
+
+func TestCorpusDetection(t *testing.T) {
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "maildir", "bsd", "*.eml"))
+	type stat struct{ n, detected int }
+	fam := map[string]*stat{}
+	total, detected := 0, 0
+	var missed []string
+	for _, f := range files {
+		name := filepath.Base(f)
+		if strings.HasPrefix(name, "arf-") {
+			continue
+		}
+		r := inspectFile(t, f)
+		s := fam[family(name)]
+		if s == nil {
+			s = &stat{}
+			fam[family(name)] = s
+		}
+		s.n++
+		total++
+		if r.Kind != None {
+			s.detected++
+			detected++
+		} else {
+			missed = append(missed, name)
+		}
+	}
+	var names []string
+	for k := range fam {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var sb strings.Builder
+	for _, k := range names {
+		if s := fam[k]; s.detected < s.n {
+			fmt.Fprintf(&sb, "  %-28s %3d/%3d\n", k, s.detected, s.n)
+		}
+	}
+	rate := float64(detected) / float64(total)
+	t.Logf("maildir/bsd bounces detected: %d/%d (%.1f%%); families with misses:\n%s", detected, total, 100*rate, sb.String())
+	if testing.Verbose() {
+		t.Logf("missed: %s", strings.Join(missed, " "))
+	}
+	if rate < 0.95 {
+		t.Errorf("detection rate %.1f%%, want ≥ 95%%", 100*rate)
+	}
+}
+
+func TestCorpusNotBounces(t *testing.T) {
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "maildir", "not", "*.eml"))
+	for _, f := range files {
+		name := filepath.Base(f)
+		r := inspectFile(t, f)
+		want := strings.HasPrefix(name, "is-not-bounce")
+		if (r.Kind == None) != want {
+			t.Errorf("%s: kind %s (format %q)", name, r.Kind, r.Format)
+		}
+	}
+}
+
+// TestCorpusLineEndings: the CRLF and CR-only copies decode like their LF twins.
+func TestCorpusLineEndings(t *testing.T) {
+	dir := corpusDir(t)
+	for _, variant := range []string{"dos", "mac"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "maildir", variant, "*.eml"))
+		same := 0
+		for _, f := range files {
+			twin := filepath.Join(dir, "maildir", "bsd", filepath.Base(f))
+			if _, err := os.Stat(twin); err != nil {
+				continue
+			}
+			a, b := inspectFile(t, f), inspectFile(t, twin)
+			if a.Kind != b.Kind || a.Format != b.Format || a.Original.MessageID != b.Original.MessageID {
+				t.Errorf("%s/%s: kind %s format %q id %q; bsd twin: kind %s format %q id %q",
+					variant, filepath.Base(f), a.Kind, a.Format, a.Original.MessageID, b.Kind, b.Format, b.Original.MessageID)
+				continue
+			}
+			same++
+		}
+		t.Logf("maildir/%s: %d/%d decode like their bsd twin", variant, same, len(files))
+	}
+}
+
+// TestCorpusOriginals checks the original's Message-ID against the labels
+// in testdata/corpus-originals.tsv, made by hand from the corpus.
+func TestCorpusOriginals(t *testing.T) {
+	dir := corpusDir(t)
+	f, err := os.Open(filepath.Join("testdata", "corpus-originals.tsv"))
+	if err != nil {
+		t.Skip("no labels yet")
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	n, right := 0, 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 2 {
+			continue
+		}
+		want := cols[1]
+		if want == "-" {
+			want = ""
+		}
+		r := inspectFile(t, filepath.Join(dir, cols[0]))
+		got := r.Original.MessageID
+		if r.Original.Where == "in-reply-to" && want == "" {
+			got = "" // named only by In-Reply-To: the label says no copy came back
+		}
+		n++
+		if got == want {
+			right++
+		} else {
+			t.Logf("%s: original Message-ID %q (%s), label %q", cols[0], got, r.Original.Where, want)
+		}
+	}
+	t.Logf("original Message-ID right for %d/%d labelled samples", right, n)
+	if n > 0 && float64(right)/float64(n) < 0.95 {
+		t.Errorf("original Message-ID right for %d/%d, want ≥ 95%%", right, n)
+	}
+}
+
+func FuzzInspect(f *testing.F) {
+	f.Add([]byte("From: MAILER-DAEMON@example.net\nSubject: failure notice\n\nHi. This is the qmail-send program at x.\n<a@b.c>:\nno\n--- Below this line is a copy of the message.\n\nMessage-ID: <x@y>\nFrom: a@b\n\nbody"))
+	f.Add([]byte("Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n\ntext\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nFinal-Recipient: rfc822; a@b.c\nAction: failed\nStatus: 5.1.1\n--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <o@x>\n--b--\n"))
+	f.Add([]byte("Auto-Submitted: auto-replied\nIn-Reply-To: <a@b>\nSubject: Out of office\n\nAway"))
+	if files, err := filepath.Glob(filepath.Join("testdata", "*.eml")); err == nil {
+		for _, p := range files {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := Inspect(b)
+		if r == nil || r.Kind == "" {
+			t.Fatalf("Inspect returned %+v", r)
+		}
+	})
+}
+
+// TestCorpusMightBe: the header-only triage says "look further" for every
+// bounce the full decoders detect.
+func TestCorpusMightBe(t *testing.T) {
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "maildir", "bsd", "*.eml"))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := mailparse.Parse(raw)
+		if r := InspectMessage(m); r.Kind != None && !MightBe(m.Header) {
+			t.Errorf("%s: %s/%s, but MightBe says no from its header", filepath.Base(f), r.Kind, r.Format)
+		}
+	}
+}
