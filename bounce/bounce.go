@@ -79,6 +79,13 @@ func Inspect(raw []byte) *Report {
 
 // InspectMessage is Inspect for a message already parsed.
 func InspectMessage(m *mailparse.Message) *Report {
+	return inspect(m, 0)
+}
+
+// maxWrapped bounds how many bounces of bounces are unwrapped.
+const maxWrapped = 3
+
+func inspect(m *mailparse.Message, depth int) *Report {
 	in := newInput(m)
 	var r *Report
 	if !notBounce(in) {
@@ -99,7 +106,24 @@ func InspectMessage(m *mailparse.Message) *Report {
 	r.ViaList = viaList
 	r.Problems = append(r.Problems, m.Problems...)
 	r.finish(in)
+	if depth < maxWrapped {
+		r.unwrap(depth)
+	}
 	return r
+}
+
+// unwrap makes a bounce of a bounce — a relay returning the notice it could
+// not deliver — about the innermost original: the message the person is
+// supposed to have sent.
+func (r *Report) unwrap(depth int) {
+	o := r.Original
+	if r.Kind == None || len(o.Raw) == 0 || !newInput(&mailparse.Message{Header: o.Header}).fromDaemon() {
+		return
+	}
+	inner := inspect(mailparse.Parse(o.Raw), depth+1)
+	if inner.Kind != None && inner.Original.MessageID != "" {
+		r.Original = inner.Original
+	}
 }
 
 // finish fills what every decoder would otherwise fill alike.

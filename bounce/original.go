@@ -84,7 +84,21 @@ func inlineOriginal(in *input) (Original, bool) {
 		return o, true
 	}
 	for i, p := range in.m.Parts {
-		if i == 0 || p.MediaType != "text/plain" || !isAttachment(p) {
+		if i == 0 {
+			continue
+		}
+		// A part with no MIME header of its own, whose "header" is the
+		// original's (the copy follows the boundary line directly).
+		if p.Header.Has("Message-ID") && (p.Header.Has("From") || p.Header.Has("Subject")) && !p.IsMessage() {
+			return originalFromHeader(p.Header, "inline"), true
+		}
+		// A copy in a text attachment, or swallowed by the part before it
+		// when the boundary line before the copy is wrong.
+		switch {
+		case p.MediaType == "text/plain" && isAttachment(p),
+			p.MediaType == "message/delivery-status", p.MediaType == "message/global-delivery-status",
+			p.IsMessage() && (p.Embedded == nil || len(p.Embedded.Header) == 0):
+		default:
 			continue
 		}
 		if o, ok := originalInText(string(p.Body[:min(len(p.Body), maxText)])); ok {
@@ -169,6 +183,7 @@ func headerBlockFrom(text string) (mailparse.Header, bool) {
 	var sb strings.Builder
 	lines := 0
 	started := false
+	indent := "" // a copy indented as a whole (fml) loses its indentation
 	for len(text) > 0 && lines < 500 {
 		line, rest, _ := strings.Cut(text, "\n")
 		text = rest
@@ -179,6 +194,11 @@ func headerBlockFrom(text string) (mailparse.Header, bool) {
 			}
 			continue
 		}
+		if !started {
+			trimmed := strings.TrimLeft(l, " \t")
+			indent = l[:len(l)-len(trimmed)]
+		}
+		l = strings.TrimPrefix(l, indent)
 		if !started && !looksLikeField(l) {
 			return nil, false
 		}

@@ -57,9 +57,16 @@ func MessageIDs(v string, max int) []string {
 		}
 	}
 	if len(ids) == 0 && max > 0 {
-		// No brackets at all: a bare id-left@id-right.
-		for _, tok := range strings.Fields(v) {
+		// No brackets at all: a bare id-left@id-right, or a lone token
+		// some mailers write without the @.
+		toks := strings.Fields(v)
+		for _, tok := range toks {
 			if id := cleanID(tok); strings.Contains(id, "@") {
+				return []string{id}
+			}
+		}
+		if len(toks) == 1 && len(toks[0]) >= 8 {
+			if id := cleanID(toks[0]); id != "" {
 				return []string{id}
 			}
 		}

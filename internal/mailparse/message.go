@@ -80,7 +80,8 @@ func afterSemicolon(s string) string {
 // IsMessage reports whether the part holds a whole message or its header.
 func (p *Part) IsMessage() bool {
 	switch p.MediaType {
-	case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers", "message/rfc822-headers":
+	case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers", "message/rfc822-headers",
+		"message/partial": // the first fragment carries the header
 		return true
 	}
 	return false
@@ -111,6 +112,11 @@ type parser struct {
 
 func (p *parser) message(raw []byte, depth int) *Message {
 	m := &Message{}
+	if depth > 0 {
+		// Some MTAs put a second blank line after an attached message's
+		// part header: its own header then follows the blank lines.
+		raw = bytes.TrimLeft(raw, "\r\n")
+	}
 	h, body, ok := ParseHeader(raw, p.lim.MaxHeaderBytes)
 	m.Header = h
 	if !ok {
