@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/bounceguard/bounceguard/classifier"
+	"github.com/bounceguard/bounceguard/internal/mailstore"
+)
+
+// offlineFlags are the flags scan and check share.
+type offlineFlags struct {
+	sent           []string
+	format         string
+	quarantineUnkn bool
+}
+
+func (o *offlineFlags) register(fs interface {
+	StringArrayVar(*[]string, string, []string, string)
+	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
+}) {
+	fs.StringArrayVar(&o.sent, "sent", nil, "your sent mail: a Maildir, mbox file, .eml file or folder of them (repeatable); without it every bounce is bounce-unknown and kept")
+	fs.StringVar(&o.format, "format", "text", "output: text (for people) or json (one object per line)")
+	fs.BoolVar(&o.quarantineUnkn, "quarantine-unknown", false, "treat bounce-unknown (no evidence either way) as quarantine too")
+}
+
+func (o *offlineFlags) classifier(ctx context.Context, stderr io.Writer) (*classifier.Classifier, error) {
+	c := &classifier.Classifier{QuarantineUnknown: o.quarantineUnkn}
+	if len(o.sent) > 0 {
+		idx, err := loadSent(ctx, o.sent, stderr)
+		if err != nil {
+			return nil, err
+		}
+		c.Sent = idx
+	}
+	return c, nil
+}
+
+const scanAbout = `Classify every message found at each PATH, offline. A PATH may be a
+single message (.eml), a folder of messages, a Maildir, or an mbox file.
+Nothing is moved: scan only reports. Give your sent mail with --sent so
+that bounces can be told apart: bounces of mail you sent are bounce-legit
+and kept, bounces of mail you never sent are backscatter.
+
+Each message gets one class: clean, bounce-legit, bounce-unknown,
+backscatter or virus; the last two would be quarantined.
+
+Examples:
+  bounceguard scan --sent ~/Maildir/.Sent ~/Maildir
+  bounceguard scan --format json --sent sent.mbox inbox.mbox | jq .class
+`
+
+func runScan(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	var o offlineFlags
+	fs := newFlags("scan", "[flags] PATH...", scanAbout, stdout)
+	o.register(fs)
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "bounceguard scan: no PATH given: name the messages, Maildir or mbox to classify")
+		return exitUsage
+	}
+	p, err := newPrinter(stdout, o.format)
+	if err != nil {
+		fmt.Fprintf(stderr, "bounceguard scan: %v\n", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	c, err := o.classifier(ctx, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "bounceguard scan: %v\n", err)
+		return exitNoInput
+	}
+	code := exitOK
+	for _, path := range fs.Args() {
+		err := mailstore.Walk(ctx, path, func(s mailstore.Source) error {
+			if s.Err != nil {
+				return p.print(errorRecord(s.Name, s.Err))
+			}
+			return p.print(newRecord(s.Name, c.Classify(ctx, s.Raw)))
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "bounceguard scan: %v\n", err)
+			code = exitNoInput
+		}
+	}
+	p.summary()
+	return code
+}
