@@ -34,7 +34,10 @@ type MoveRecord struct {
 	Dest            string    `json:"dest"`
 	DestUIDValidity uint32    `json:"dest_uidvalidity,omitempty"`
 	DestUID         uint32    `json:"dest_uid,omitempty"`
-	State           string    `json:"state"`
+	// ExpungePending: the server could only copy and flag \Deleted, so
+	// the original stays until the person's client expunges.
+	ExpungePending bool   `json:"expunge_pending,omitempty"`
+	State          string `json:"state"`
 }
 
 // MoveFilter selects records from the audit log. A record matches when it
