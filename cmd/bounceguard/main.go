@@ -24,6 +24,8 @@ const (
 	exitNoInput    = 66 // EX_NOINPUT
 	exitSoftware   = 70 // EX_SOFTWARE
 	exitIOErr      = 74 // EX_IOERR
+	exitTempFail   = 75 // EX_TEMPFAIL: the network, the server, a lock; try later
+	exitConfig     = 78 // EX_CONFIG
 )
 
 // command is one subcommand.
@@ -37,6 +39,9 @@ func commands() []command {
 	return []command{
 		{"scan", "classify messages in files, Maildir folders and mbox files (offline)", runScan},
 		{"check", "classify one message read from standard input (for procmail, maildrop, Sieve)", runCheck},
+		{"once", "clean an IMAP mailbox once: move backscatter and virus mail to quarantine", runOnce},
+		{"restore", "move quarantined messages back to where they came from", runRestore},
+		{"demo", "run once against a built-in server loaded with sample mail, and explain", runDemo},
 	}
 }
 
