@@ -58,7 +58,7 @@ type demoServer struct {
 	srv  *imapserver.Server
 }
 
-func startDemoServer(password string) (*demoServer, error) {
+func startDemoServer(password string, caps imap.CapSet) (*demoServer, error) {
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(demoUser, password)
 	for _, mb := range []string{"INBOX", "Sent"} {
@@ -93,7 +93,7 @@ func startDemoServer(password string) (*demoServer, error) {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		Caps:         caps,
 		InsecureAuth: true, // loopback only, and the client insists on it
 		Logger:       log.New(io.Discard, "", 0),
 	})
@@ -125,7 +125,7 @@ func demo(ctx context.Context, w, stderr io.Writer, verbose bool) error {
 	pw := make([]byte, 16)
 	rand.Read(pw)
 	password := hex.EncodeToString(pw)
-	d, err := startDemoServer(password)
+	d, err := startDemoServer(password, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}})
 	if err != nil {
 		return err
 	}
