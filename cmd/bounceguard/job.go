@@ -19,15 +19,15 @@ import (
 // folder, then sweep the mailbox, moving what the classifier says to
 // quarantine. once, run and demo are built on it.
 type job struct {
-	cfg               imapclient.Config
-	statePath         string
-	mailbox           string
-	quarantine        string
-	sentFolder        string // "" finds it
-	maxSize           int64
-	dryRun            bool
-	quarantineUnknown bool
-	progress          func(done, total int)
+	cfg        imapclient.Config
+	statePath  string
+	mailbox    string
+	quarantine string
+	sentFolder string // "" finds it
+	maxSize    int64
+	dryRun     bool
+	policy     *policyFlags // nil: the defaults
+	progress   func(done, total int)
 	// details, when set, receives every verdict, for reports that say more
 	// than the outcome (the demo).
 	details func(uid imap.UID, v classifier.Verdict)
@@ -82,7 +82,11 @@ func (j *job) pass(ctx context.Context, st *state.Store) (*jobResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &classifier.Classifier{Sent: res.sent, QuarantineUnknown: j.quarantineUnknown}
+	policy := j.policy
+	if policy == nil {
+		policy = &policyFlags{}
+	}
+	c := policy.classifier(res.sent)
 	// A message the person restored comes back with a new UID; deciding on
 	// it again must not move it again.
 	restored, err := st.Moves(state.MoveFilter{All: true, States: []string{state.StateRestored}})
@@ -96,11 +100,13 @@ func (j *job) pass(ctx context.Context, st *state.Store) (*jobResult, error) {
 		}
 	}
 	res.sweep, err = sess.Sweep(ctx, imapclient.SweepOptions{
-		Mailbox:  j.mailbox,
-		Dest:     j.quarantine,
-		Store:    syncStore{st},
-		Log:      newMoveLog(st),
-		NeedBody: func(e *imapclient.Envelope) bool { return classifier.NeedsBody(e.Header, hasNonTextParts(e.BodyStructure)) },
+		Mailbox: j.mailbox,
+		Dest:    j.quarantine,
+		Store:   syncStore{st},
+		Log:     newMoveLog(st),
+		NeedBody: func(e *imapclient.Envelope) bool {
+			return classifier.NeedsBody(e.Header, hasNonTextParts(e.BodyStructure))
+		},
 		Decide: func(ctx context.Context, m *imapclient.Message) (imapclient.Decision, error) {
 			raw := m.Raw
 			if raw == nil {

@@ -34,7 +34,8 @@ Examples:
 
 func runOnce(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var a accountFlags
-	var dryRun, quarantineUnknown bool
+	var dryRun bool
+	var policy policyFlags
 	var maxSize int64
 	var sentFolder, format string
 	fs := newFlags("once", "--host HOST --user USER [flags]", onceAbout, stdout)
@@ -42,7 +43,7 @@ func runOnce(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&sentFolder, "sent-folder", "", "the folder of mail you sent (default: the one marked \\Sent, else a common name)")
 	fs.BoolVarP(&dryRun, "dry-run", "n", false, "decide and report, but move nothing")
 	fs.Int64Var(&maxSize, "max-size", imapclient.DefaultMaxSize, "largest message to read whole, in bytes; larger ones are kept and reported")
-	fs.BoolVar(&quarantineUnknown, "quarantine-unknown", false, "move bounce-unknown (no evidence either way) too")
+	policy.register(fs)
 	fs.StringVar(&format, "format", "text", "output: text, or json (one object per message, then a summary)")
 	if done, code := parseFlags(fs, args, stderr); done {
 		return code
@@ -64,7 +65,7 @@ func runOnce(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	j := &job{
 		cfg: a.config(stderr), statePath: path, mailbox: a.mailbox, quarantine: a.quarantine,
-		sentFolder: sentFolder, maxSize: maxSize, dryRun: dryRun, quarantineUnknown: quarantineUnknown,
+		sentFolder: sentFolder, maxSize: maxSize, dryRun: dryRun, policy: &policy,
 	}
 	bar := newProgress(stderr, a.mailbox)
 	j.progress = bar.update

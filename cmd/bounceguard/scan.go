@@ -9,35 +9,32 @@ import (
 
 	"github.com/bounceguard/bounceguard/classifier"
 	"github.com/bounceguard/bounceguard/internal/mailstore"
+	"github.com/bounceguard/bounceguard/internal/sentindex"
+	"github.com/spf13/pflag"
 )
 
 // offlineFlags are the flags scan and check share.
 type offlineFlags struct {
-	sent           []string
-	format         string
-	quarantineUnkn bool
+	sent   []string
+	format string
+	policy policyFlags
 }
 
-func (o *offlineFlags) register(fs interface {
-	StringArrayVar(*[]string, string, []string, string)
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}) {
+func (o *offlineFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.sent, "sent", nil, "your sent mail: a Maildir, mbox file, .eml file or folder of them (repeatable); without it every bounce is bounce-unknown and kept")
 	fs.StringVar(&o.format, "format", "text", "output: text (for people) or json (one object per line)")
-	fs.BoolVar(&o.quarantineUnkn, "quarantine-unknown", false, "treat bounce-unknown (no evidence either way) as quarantine too")
+	o.policy.register(fs)
 }
 
 func (o *offlineFlags) classifier(ctx context.Context, stderr io.Writer) (*classifier.Classifier, error) {
-	c := &classifier.Classifier{QuarantineUnknown: o.quarantineUnkn}
+	var idx *sentindex.Index
 	if len(o.sent) > 0 {
-		idx, err := loadSent(ctx, o.sent, stderr)
-		if err != nil {
+		var err error
+		if idx, err = loadSent(ctx, o.sent, stderr); err != nil {
 			return nil, err
 		}
-		c.Sent = idx
 	}
-	return c, nil
+	return o.policy.classifier(idx), nil
 }
 
 const scanAbout = `Classify every message found at each PATH, offline. A PATH may be a
