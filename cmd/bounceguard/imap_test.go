@@ -149,9 +149,12 @@ func TestOnceDovecot(t *testing.T) {
 	}
 
 	args := imapArgs(t, srv, user, "")
-	code, out, errOut := runCmd(t, "", append([]string{"once"}, args...)...)
+	code, out, errOut := runCmd(t, "", append([]string{"once", "--verbose"}, args...)...)
 	if code != exitOK {
 		t.Fatalf("once: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "level=DEBUG") || strings.Contains(out+errOut, password) {
+		t.Errorf("--verbose logged nothing, or logged the password:\n%s", errOut[:min(len(errOut), 2000)])
 	}
 	sameIDs(t, "INBOX after once", mailboxIDs(t, srv, user, "INBOX"), wantInbox)
 	sameIDs(t, "Quarantine after once", mailboxIDs(t, srv, user, "Quarantine"), wantQuarantine)
