@@ -122,14 +122,14 @@ func (p *parser) message(raw []byte, depth int) *Message {
 	if !ok {
 		m.Problems = append(m.Problems, "malformed header lines skipped")
 	}
-	p.entity(m, h, bytes.NewReader(body), depth)
+	p.entity(m, h, body, depth)
 	m.Truncated = p.truncated
 	return m
 }
 
 // entity adds the entity with header h and undecoded body to m,
 // descending into multiparts and embedded messages within the limits.
-func (p *parser) entity(m *Message, h Header, body io.Reader, depth int) {
+func (p *parser) entity(m *Message, h Header, body []byte, depth int) {
 	if p.parts >= p.lim.MaxParts {
 		p.truncated = true
 		return
@@ -144,7 +144,7 @@ func (p *parser) entity(m *Message, h Header, body io.Reader, depth int) {
 		case params["boundary"] == "":
 			m.Problems = append(m.Problems, fmt.Sprintf("%s without boundary", mt))
 			part.MediaType = "text/plain"
-			part.Body = p.readBody(m, body)
+			part.Body = p.cap(body)
 		case depth+1 > p.lim.MaxDepth:
 			p.truncated = true
 		default:
@@ -152,30 +152,66 @@ func (p *parser) entity(m *Message, h Header, body io.Reader, depth int) {
 		}
 		return
 	}
+	if identity(h, mt, params) {
+		// Nothing to decode: the body is the raw bytes, without a copy.
+		part.Body = p.cap(body)
+	} else {
+		part.Body = p.decode(m, h, mt, body)
+	}
+	if part.IsMessage() && depth+1 <= p.lim.MaxDepth {
+		part.Embedded = p.message(part.Body, depth+1)
+	}
+}
+
+// identity reports whether a body needs no decoding: no transfer encoding,
+// and text in a charset that is already UTF-8 (or not text at all).
+func identity(h Header, mt string, params map[string]string) bool {
+	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return false
+	}
+	if !strings.HasPrefix(mt, "text/") {
+		return true
+	}
+	switch strings.ToLower(params["charset"]) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return true
+	}
+	return false
+}
+
+// cap applies MaxPartBytes to a body.
+func (p *parser) cap(b []byte) []byte {
+	if len(b) > p.lim.MaxPartBytes {
+		p.truncated = true
+		return b[:p.lim.MaxPartBytes]
+	}
+	return b
+}
+
+// decode removes the transfer encoding and converts text to UTF-8.
+func (p *parser) decode(m *Message, h Header, mt string, body []byte) []byte {
 	// go-message removes the transfer encoding and converts text to UTF-8;
 	// an unknown charset or encoding still yields a readable body.
 	mh := message.Header{}
 	mh.Set("Content-Type", h.Get("Content-Type"))
 	mh.Set("Content-Transfer-Encoding", h.Get("Content-Transfer-Encoding"))
-	e, err := message.New(mh, body)
+	e, err := message.New(mh, bytes.NewReader(body))
 	if err != nil {
 		m.Problems = append(m.Problems, fmt.Sprintf("%s part: %v", mt, err))
 	}
 	if e == nil {
-		return
+		return nil
 	}
-	part.Body = p.readBody(m, e.Body)
-	if part.IsMessage() && depth+1 <= p.lim.MaxDepth {
-		part.Embedded = p.message(part.Body, depth+1)
-	}
+	return p.readBody(m, e.Body, len(body))
 }
 
 // multipart splits the body at its boundary and adds each part. It does
 // the splitting itself rather than through go-message's reader, which
 // gives up on the first part header with a malformed line and loses every
 // part after it.
-func (p *parser) multipart(m *Message, r io.Reader, boundary string, depth int) {
-	body := p.readBody(m, r)
+func (p *parser) multipart(m *Message, body []byte, boundary string, depth int) {
 	parts, closed := splitMultipart(body, boundary)
 	if !closed {
 		m.Problems = append(m.Problems, "multipart without closing boundary")
@@ -197,7 +233,7 @@ func (p *parser) multipart(m *Message, r io.Reader, boundary string, depth int) 
 		if !ok {
 			m.Problems = append(m.Problems, "malformed part header lines skipped")
 		}
-		p.entity(m, h, bytes.NewReader(partBody), depth+1)
+		p.entity(m, h, partBody, depth+1)
 	}
 }
 
@@ -252,8 +288,14 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, closed bool) 
 	return parts, false
 }
 
-func (p *parser) readBody(m *Message, r io.Reader) []byte {
-	b, err := io.ReadAll(io.LimitReader(r, int64(p.lim.MaxPartBytes)+1))
+// readBody reads a decoded body, at most MaxPartBytes; hint is the size of
+// the encoded body, which bounds the decoded one closely enough to size the
+// buffer once.
+func (p *parser) readBody(m *Message, r io.Reader, hint int) []byte {
+	var buf bytes.Buffer
+	buf.Grow(min(hint, p.lim.MaxPartBytes) + 512)
+	_, err := buf.ReadFrom(io.LimitReader(r, int64(p.lim.MaxPartBytes)+1))
+	b := buf.Bytes()
 	if len(b) > p.lim.MaxPartBytes {
 		b = b[:p.lim.MaxPartBytes]
 		p.truncated = true

@@ -223,7 +223,11 @@ func (w walker) readSingle(path string, fi fs.FileInfo, r io.Reader) Source {
 		return tooLarge(path, w.max)
 	}
 	// Read one byte past the limit: the file may have grown since Stat.
-	raw, err := io.ReadAll(io.LimitReader(r, w.max+1))
+	// The buffer is sized from Stat once, rather than grown by doubling.
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
+	_, err := buf.ReadFrom(io.LimitReader(r, w.max+1))
+	raw := buf.Bytes()
 	if err != nil {
 		return Source{Name: path, Err: fmt.Errorf("reading message: %w", err)}
 	}
