@@ -124,6 +124,11 @@ func (r *Report) unwrap(depth int) {
 	if inner.Kind != None && inner.Original.MessageID != "" {
 		r.Original = inner.Original
 	}
+	if inner.Kind != None && len(r.Recipients) == 0 {
+		// A gateway that forwards a bounce under a text of its own
+		// names nobody: the bounce it carries does.
+		r.Recipients = inner.Recipients
+	}
 }
 
 // finish fills what every decoder would otherwise fill alike.
@@ -146,6 +151,9 @@ func (r *Report) finish(in *input) {
 		rc := &r.Recipients[i]
 		if rc.Status == "" {
 			rc.Status = StatusFromText(rc.Diagnostic)
+		}
+		if rc.Status == "" {
+			rc.Status = statusFromWords(rc.Diagnostic, rc.Action == "delayed")
 		}
 	}
 }

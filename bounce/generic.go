@@ -32,6 +32,8 @@ var bounceSubjects = []string{
 	"配信できません", "未送達", "配送エラー", "メールエラー", "エラー通知",
 	"не доставлено", "недоставленное", "не может быть доставлено",
 	"退信", "投递失败", "无法投递", "未能送达", "系统退信",
+	"配信不能", "配送不能", "mancato recapito", "não entregue", "falha na entrega",
+	"niet afgeleverd", "не доставлен",
 }
 
 // failurePhrases say, lower case, that a message was not delivered.
@@ -58,6 +60,9 @@ var failurePhrases = []string{
 	"未送達", "宛先不明", "送信に失敗",
 	"не может быть доставлено", "не доставлено", "не удалось доставить",
 	"退信", "无法投递", "投递失败", "未能送达", "无法送达",
+	"impossibile recapitare", "mancato recapito", "não foi possível entregar", "não foi entregue",
+	"não entregue", "falha na entrega", "kon niet worden afgeleverd", "niet afgeleverd",
+	"onbestelbaar", "配信不能", "配信に失敗",
 }
 
 // reasonPhrases are, lower case, the usual reasons a mail system gives.
@@ -109,6 +114,11 @@ func decodeGeneric(in *input) *Report {
 	if sender == 1 && !hasOrig && !code {
 		// A no-reply address writing about a failed delivery may be a
 		// shop's parcel notice: ask for a mail system's code or a copy.
+		return nil
+	}
+	if sender == 1 && in.header("List-Unsubscribe") != "" {
+		// A newsletter about bounces quotes codes too; no mail system
+		// offers to unsubscribe from its bounces.
 		return nil
 	}
 	r := &Report{Kind: Bounce, Original: orig}
@@ -338,17 +348,45 @@ var wordStatuses = []struct {
 	status string
 	words  []string
 }{
+	// Before "does not exist", which names a user more often.
+	{"5.1.2", []string{"domain does not exist", "domain doesn't exist", "no such domain"}},
 	{"5.1.1", []string{"user unknown", "unknown user", "no such user", "unknown recipient", "recipient unknown",
 		"recipient name is not recognized", "recipient not found", "address not found", "no such recipient",
 		"invalid recipient", "does not exist", "doesn't exist", "not listed in", "no mailbox", "mailbox not found",
 		"mailbox unavailable", "invalid address", "account that you tried to reach does not exist",
-		"invalid final delivery userid", "invalid user address"}},
+		"invalid final delivery userid", "invalid user address", "user not found", "user not exist", "user doesn't have",
+		"no valid recipients"}},
+	{"5.2.1", []string{"account has been disabled", "account is disabled", "mailbox disabled",
+		"account has been suspended"}},
 	{"5.2.2", []string{"mailbox full", "mailbox is full", "over quota", "quota exceeded", "exceeded storage",
 		"storage quota", "mailfolder is full", "mailbox exceeded", "exceeds the mailbox size",
 		"mailbox exceeds"}},
 	{"5.1.2", []string{"host not found", "host unknown", "unknown host", "domain not found", "no mx record",
 		"unrouteable", "unroutable"}},
-	{"5.4.7", []string{"message expired", "giving up", "retry timeout", "too many retries", "could not be delivered within"}},
+	{"5.3.4", []string{"message too large", "message is too large", "message too big", "message size exceeds",
+		"exceeds size limit", "size limit exceeded"}},
+	{"5.4.7", []string{"message expired", "giving up", "retry timeout", "too many retries", "could not be delivered within",
+		"envelope expired", "in the queue too long"}},
+	{"5.4.1", []string{"connection timed out", "operation timed out", "connection refused", "host not reachable",
+		"no route to host", "unable to connect", "network error"}},
+	{"5.7.1", []string{"relaying denied", "relay denied", "relay access denied", "not permitted to relay",
+		"spam", "blocked", "blacklisted"}},
+	// The same in the other languages bounces are written in; a domain
+	// first, since "does not exist" words name a user more often.
+	{"5.1.2", []string{"domaine inexistant", "domaine introuvable", "dominio inexistente", "dominio no existe",
+		"dominio sconosciuto", "domínio inexistente", "domein bestaat niet", "domain existiert nicht",
+		"домен не найден", "ドメインが存在しません", "域名不存在"}},
+	{"5.1.1", []string{"benutzer unbekannt", "empfänger unbekannt", "unbekannter empfänger", "existiert nicht",
+		"destinataire inconnu", "utilisateur inconnu", "adresse inconnue", "n'existe pas",
+		"usuario desconocido", "destinatario desconocido", "no existe", "utente sconosciuto",
+		"destinatario sconosciuto", "non esiste", "usuário desconhecido", "destinatário desconhecido",
+		"não existe", "onbekende gebruiker", "onbekende ontvanger", "bestaat niet",
+		"пользователь не найден", "нет такого пользователя", "не существует", "адресат не найден",
+		"存在しません", "宛先不明", "用户不存在", "收件人不存在", "不存在"}},
+	{"5.2.2", []string{"postfach voll", "postfach ist voll", "boîte pleine", "boîte aux lettres pleine",
+		"quota dépassé", "buzón lleno", "está lleno", "casella piena", "casella di posta piena",
+		"caixa postal cheia", "está cheia", "mailbox vol", "postvak vol", "переполнен",
+		"容量超過", "容量オーバー", "邮箱已满", "邮箱空间不足"}},
 }
 
 // statusFromWords infers an enhanced status code from a diagnostic's words;

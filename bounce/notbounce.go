@@ -4,8 +4,8 @@ import "strings"
 
 // notBounce recognises messages that look like reports but are not
 // bounces, so no decoder sees them: read receipts (RFC 8098) and abuse
-// feedback reports (RFC 5965), which go to the real sender and are no
-// backscatter.
+// feedback reports (RFC 5965, and Amazon SES's JSON complaints), which go
+// to the real sender and are no backscatter.
 func notBounce(in *input) bool {
 	if in.ctype == "multipart/report" {
 		switch strings.ToLower(in.params["report-type"]) {
@@ -19,5 +19,5 @@ func notBounce(in *input) bool {
 			return true
 		}
 	}
-	return false
+	return sesComplaint(in) || plainReceipt(in)
 }

@@ -143,21 +143,36 @@ func originalInText(text string) (Original, bool) {
 }
 
 // indexFieldLine finds field (lower case, with colon) at the start of a
-// line, allowing a quote prefix ("> ") and indentation before it.
+// line, allowing a quote prefix ("> ") and indentation before it, and
+// returns where that line begins; -1 when there is none.
 func indexFieldLine(lower, field string) int {
-	off := 0
-	for {
-		i := strings.Index(lower[off:], field)
+	ls, _ := lineStart(lower, field, " \t>|")
+	return ls
+}
+
+// atLineStart finds s where only characters of lead precede it on its
+// line, and returns where s is; -1 when there is no such place.
+func atLineStart(lower, s, lead string) int {
+	_, at := lineStart(lower, s, lead)
+	return at
+}
+
+// lineStart finds s where only characters of lead precede it on its line;
+// it returns where the line begins and where s is, or -1, -1.
+func lineStart(lower, s, lead string) (ls, at int) {
+	for off := 0; off < len(lower); {
+		i := strings.Index(lower[off:], s)
 		if i < 0 {
-			return -1
+			return -1, -1
 		}
-		at := off + i
-		ls := strings.LastIndexByte(lower[:at], '\n') + 1
-		if strings.Trim(lower[ls:at], " \t>|") == "" {
-			return ls
+		at = off + i
+		ls = strings.LastIndexByte(lower[:at], '\n') + 1
+		if strings.Trim(lower[ls:at], lead) == "" {
+			return ls, at
 		}
-		off = at + len(field)
+		off = at + len(s)
 	}
+	return -1, -1
 }
 
 // headerBlockStart walks back from the line at pos over the lines that

@@ -43,7 +43,7 @@ func reportFromDSN(in *input) *Report {
 		r.Recipients = append(r.Recipients, Recipient{
 			Address:    strings.ToLower(addr),
 			Action:     rc.Action,
-			Status:     rc.Status,
+			Status:     refineStatus(rc.Status, rc.DiagnosticCode),
 			Diagnostic: rc.DiagnosticCode,
 			RemoteMTA:  rc.RemoteMTA,
 		})

@@ -9,9 +9,9 @@ func TestSendmail(t *testing.T) {
 			[]mtaRecipient{{"erik@example.org", "failed", "4.7.1"}}},
 		// Sendmail 5: one recipient per "NNN <addr>..." line, the host
 		// line skipped, the original after "Unsent message follows"
-		// (which has no Message-ID).
+		// (which has no Message-ID); Status from the reasons' words.
 		{"sendmail-v5.eml", Bounce, "sendmail", "",
-			[]mtaRecipient{{"fred@example.org", "failed", ""}, {"gina@example.edu", "failed", ""}}},
+			[]mtaRecipient{{"fred@example.org", "failed", "5.1.1"}, {"gina@example.edu", "failed", "5.1.2"}}},
 		// A DSN whose MIME header a relay dropped: the status fields
 		// are read from the text, and name the local recipient in full.
 		{"sendmail-flattened.eml", Bounce, "sendmail", "sm-orig-3@host.example.net",
