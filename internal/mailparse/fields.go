@@ -100,15 +100,24 @@ func Addresses(v string) []string { return addressList(v, MaxAddresses) }
 // specials, stray brackets), each comma-separated piece is tried alone,
 // and a piece that still fails yields whatever looks like local@domain.
 func addressList(v string, max int) []string {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	if as, ok := simpleList(v, max); ok {
+		return as
+	}
+	return parsedList(v, max)
+}
+
+// parsedList is addressList for values simpleList does not take: net/mail
+// first, then piece by piece.
+func parsedList(v string, max int) []string {
 	var out []string
 	add := func(a string) {
 		a = strings.ToLower(strings.TrimSpace(a))
 		if a != "" && strings.Contains(a, "@") && len(out) < max {
 			out = append(out, a)
 		}
-	}
-	if strings.TrimSpace(v) == "" {
-		return nil
 	}
 	if list, err := addrParser.ParseList(v); err == nil {
 		for _, a := range list {
@@ -129,6 +138,80 @@ func addressList(v string, max int) []string {
 		}
 	}
 	return out
+}
+
+// simpleList reads the address lists nearly every header holds — comma-
+// separated "local@domain", "<local@domain>" or "Plain Name <local@domain>"
+// in plain ASCII — without net/mail, which allocates at every step. ok is
+// false for anything else (quotes, comments, encoded words, groups, empty
+// elements, unusual characters), which then takes the full path; for what
+// it accepts the answer is the one net/mail gives.
+func simpleList(v string, max int) (out []string, ok bool) {
+	for rest := v; ; {
+		piece, tail, more := strings.Cut(rest, ",")
+		a, ok := simpleAddress(strings.Trim(piece, " \t"))
+		if !ok {
+			return nil, false
+		}
+		if len(out) < max {
+			out = append(out, strings.ToLower(a))
+		}
+		if !more {
+			return out, true
+		}
+		rest = tail
+	}
+}
+
+// simpleAddress returns the addr-spec of one simple mailbox (see
+// simpleList).
+func simpleAddress(p string) (string, bool) {
+	if !strings.HasSuffix(p, ">") {
+		return p, simpleAddrSpec(p)
+	}
+	open := strings.IndexByte(p, '<')
+	if open < 0 {
+		return "", false
+	}
+	for i := 0; i < open; i++ {
+		if c := p[i]; !isAlnum(c) && c != '-' && c != '_' && c != ' ' && c != '\t' {
+			return "", false
+		}
+	}
+	spec := p[open+1 : len(p)-1]
+	return spec, simpleAddrSpec(spec)
+}
+
+// simpleAddrSpec reports whether s is local@domain with both sides
+// dot-separated runs of letters, digits and, in the local part, "+-_" (in
+// the domain "-").
+func simpleAddrSpec(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && dotRuns(s[:at], "+-_") && dotRuns(s[at+1:], "-")
+}
+
+// dotRuns reports whether s is non-empty runs of letters, digits and the
+// bytes in extra, joined by single dots.
+func dotRuns(s, extra string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			if run == 0 {
+				return false
+			}
+			run = 0
+		case isAlnum(c) || strings.IndexByte(extra, c) >= 0:
+			run++
+		default:
+			return false
+		}
+	}
+	return run > 0
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // splitList splits an address list at commas (and semicolons, which

@@ -18,33 +18,82 @@ type Header []Field
 
 // Get returns the value of the first field named key (case-insensitive), or "".
 func (h Header) Get(key string) string {
-	for _, f := range h {
-		if strings.EqualFold(f.Key, key) {
-			return f.Value
-		}
+	if i := h.index(key, 0); i >= 0 {
+		return h[i].Value
 	}
 	return ""
 }
 
 // Has reports whether a field named key is present.
 func (h Header) Has(key string) bool {
-	for _, f := range h {
-		if strings.EqualFold(f.Key, key) {
-			return true
-		}
-	}
-	return false
+	return h.index(key, 0) >= 0
 }
 
 // Values returns the values of every field named key, in order.
 func (h Header) Values(key string) []string {
 	var vs []string
-	for _, f := range h {
-		if strings.EqualFold(f.Key, key) {
-			vs = append(vs, f.Value)
-		}
+	for i := h.index(key, 0); i >= 0; i = h.index(key, i+1) {
+		vs = append(vs, h[i].Value)
 	}
 	return vs
+}
+
+// index returns the position of the first field at or after from named key
+// (case-insensitive, as strings.EqualFold decides), or -1. Every lookup of
+// every decoder comes here, so an ASCII key — every name a caller writes —
+// is compared length first and byte by byte.
+func (h Header) index(key string, from int) int {
+	if !isASCII(key) {
+		for i := from; i < len(h); i++ {
+			if strings.EqualFold(h[i].Key, key) {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := from; i < len(h); i++ {
+		k := h[i].Key
+		if len(k) == len(key) && asciiEqualFold(k, key) {
+			return i
+		}
+		// Only a name with non-ASCII letters (K, ſ) can fold to an ASCII
+		// key of another length; ParseHeader never makes one.
+		if len(k) != len(key) && !isASCII(k) && strings.EqualFold(k, key) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares strings of equal length, folding ASCII letters
+// only; b is ASCII, so a byte of a at or above 0x80 never matches, as
+// strings.EqualFold would also decide.
+func asciiEqualFold(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // ContentType returns the lower-cased media type and its parameters. A
@@ -116,9 +165,15 @@ func looseParams(s string) map[string]string {
 // the rest of b (the body). It is lenient: LF, CRLF, folded lines, lines
 // without a colon (skipped, and reported by ok=false), a missing blank line.
 // At most maxBytes of b are read as header; fields past that are dropped.
+//
+// It runs for every message, often more than once, so it allocates little:
+// common field names are shared constants and each value is one string of
+// its own (callers keep values, such as a Message-ID for a whole run, and a
+// value must not hold the rest of the header in memory with it).
 func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 	ok = true
 	rest := b
+	var scratch []byte
 	for len(rest) > 0 {
 		if len(b)-len(rest) > maxBytes {
 			ok = false
@@ -132,7 +187,7 @@ func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 			return h, nil, false
 		}
 		line, next := cutLine(rest)
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+		if blankLine(line) {
 			return h, next, ok
 		}
 		if line[0] == ' ' || line[0] == '\t' {
@@ -156,17 +211,66 @@ func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 			case len(h) > 0:
 				// A continuation someone forgot to indent, as in
 				// "Content-Type: multipart/mixed;\nboundary=…".
-				h[len(h)-1].Value += " " + unfold(raw)
+				scratch = append(append(scratch[:0], h[len(h)-1].Value...), ' ')
+				scratch = appendUnfolded(scratch, raw)
+				h[len(h)-1].Value = string(scratch)
 				ok = false
 			default:
 				ok = false
 			}
 			continue
 		}
-		key := string(bytes.TrimRight(raw[:colon], " \t"))
-		h = append(h, Field{Key: key, Value: unfold(raw[colon+1:])})
+		if h == nil {
+			h = make(Header, 0, 24)
+		}
+		var value string
+		if v := bytes.TrimSpace(raw[colon+1:]); bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
+			value = string(v)
+		} else {
+			scratch = appendUnfolded(scratch[:0], v)
+			value = string(scratch)
+		}
+		h = append(h, Field{Key: fieldName(bytes.TrimRight(raw[:colon], " \t")), Value: value})
 	}
 	return h, nil, ok
+}
+
+// commonNames are field names as mailers usually spell them; ParseHeader
+// uses these strings instead of allocating a new one for each field.
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range strings.Fields(`Received Return-Path Delivered-To X-Original-To Message-ID
+		Message-Id Date From To Cc Bcc Reply-To Sender Subject In-Reply-To References MIME-Version
+		Mime-Version Content-Type Content-Transfer-Encoding Content-Disposition Content-Description
+		Content-ID Content-Language DKIM-Signature Authentication-Results ARC-Seal
+		ARC-Message-Signature ARC-Authentication-Results Received-SPF X-Mailer User-Agent List-Id
+		List-Unsubscribe List-Unsubscribe-Post Precedence Auto-Submitted X-Auto-Response-Suppress
+		Thread-Topic Thread-Index X-MS-Has-Attach X-MS-TNEF-Correlator Importance X-Priority
+		X-Spam-Status X-Spam-Score X-Spam-Flag Feedback-ID Errors-To X-Failed-Recipients
+		Reporting-MTA Final-Recipient Original-Recipient Action Status Remote-MTA Diagnostic-Code
+		Arrival-Date Last-Attempt-Date X-Postfix-Queue-ID X-Postfix-Sender Original-Envelope-Id`) {
+		m[n] = n
+	}
+	return m
+}()
+
+// fieldName returns b as a string, shared when it is a common name.
+func fieldName(b []byte) string {
+	if n, ok := commonNames[string(b)]; ok {
+		return n
+	}
+	return string(b)
+}
+
+// blankLine reports whether line (which ends at its LF, if any) holds
+// nothing but line-break characters.
+func blankLine(line []byte) bool {
+	for _, c := range line {
+		if c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 func validKey(k []byte) bool {
@@ -191,18 +295,16 @@ func cutLine(b []byte) (line, rest []byte) {
 	return b[:i+1], b[i+1:]
 }
 
-// unfold joins folded lines (RFC 5322 section 2.2.3) and trims the value.
-func unfold(v []byte) string {
-	if bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
-		return string(bytes.TrimSpace(v))
-	}
-	var sb strings.Builder
-	sb.Grow(len(v))
-	for _, c := range bytes.TrimSpace(v) {
-		if c == '\r' || c == '\n' {
-			continue
+// appendUnfolded appends v to dst trimmed of space and with the CRs and
+// LFs of folding removed (RFC 5322 section 2.2.3).
+func appendUnfolded(dst, v []byte) []byte {
+	v = bytes.TrimSpace(v)
+	for {
+		i := bytes.IndexAny(v, "\r\n")
+		if i < 0 {
+			return append(dst, v...)
 		}
-		sb.WriteByte(c)
+		dst = append(dst, v[:i]...)
+		v = v[i+1:]
 	}
-	return sb.String()
 }

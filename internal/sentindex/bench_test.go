@@ -45,3 +45,26 @@ func BenchmarkHasMessageID(b *testing.B) {
 		i++
 	}
 }
+
+func BenchmarkAddBatch(b *testing.B) {
+	ids := syntheticIDs(1_000_000)
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	es := make([]Entry, len(ids))
+	for i, id := range ids {
+		es[i] = Entry{MessageID: id, Date: base.Add(time.Duration(i) * time.Minute),
+			From: "me@example.org", Recipients: []string{"r" + strconv.Itoa(i%5000) + "@example.net"}}
+	}
+	var batches [][]byte
+	for i := 0; i < len(es); i += 50_000 {
+		batches = append(batches, AppendBatch(nil, es[i:i+50_000]))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		x := New()
+		for _, bt := range batches {
+			if _, err := x.AddBatch(bt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -10,7 +10,6 @@
 package sentindex
 
 import (
-	"hash/maphash"
 	"sort"
 	"strings"
 	"sync"
@@ -39,16 +38,17 @@ var minDate = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 // Index is an in-memory index of sent mail. The zero value is not usable;
 // call New.
 type Index struct {
-	mu   sync.RWMutex
-	seed maphash.Seed
-	// ids holds a 64-bit hash of each normalised Message-ID rather than the
-	// string: a million ids then cost a few tens of MB. A collision can
-	// only make an id look sent, which keeps a message — the safe error.
+	mu sync.RWMutex
+	// ids holds a 64-bit hash of each normalised Message-ID (hashID) rather
+	// than the string: a million ids then cost a few tens of MB, and the
+	// state file stores the hashes as they are. A collision can only make
+	// an id look sent, which keeps a message — the safe error.
 	ids         map[uint64]struct{}
 	first, last time.Time
 	wrote       map[string]*recipient
 	idDomains   map[string]int
 	from        map[string]int
+	styles      styleSet
 }
 
 // recipient is what the index knows about one address written to.
@@ -62,7 +62,6 @@ type recipient struct {
 // New returns an empty Index.
 func New() *Index {
 	return &Index{
-		seed:      maphash.MakeSeed(),
 		ids:       make(map[uint64]struct{}),
 		wrote:     make(map[string]*recipient),
 		idDomains: make(map[string]int),
@@ -74,42 +73,54 @@ func New() *Index {
 // once in Len, but its recipients, sender and domain are counted again.
 func (x *Index) Add(e Entry) {
 	id := normalizeID(e.MessageID)
-	dated := !e.Date.Before(minDate)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if id != "" {
-		x.ids[maphash.String(x.seed, id)] = struct{}{}
+		x.ids[hashID(id)] = struct{}{}
 		if _, dom, ok := splitID(id); ok {
 			x.idDomains[dom]++
 		}
+		x.styles.add(id)
 	}
-	if dated {
-		if x.first.IsZero() || e.Date.Before(x.first) {
-			x.first = e.Date
-		}
-		if x.last.IsZero() || e.Date.After(x.last) {
-			x.last = e.Date
-		}
-	}
+	dated := x.addDate(e.Date)
 	if f := normalizeAddr(e.From); f != "" {
 		x.from[f]++
 	}
 	for _, r := range e.Recipients {
-		a := normalizeAddr(r)
-		if a == "" {
-			continue
+		if a := normalizeAddr(r); a != "" {
+			x.addRecipient(a, dated, e.Date.Unix())
 		}
-		rc := x.wrote[a]
-		if rc == nil {
-			rc = &recipient{}
-			x.wrote[a] = rc
-		}
-		if !dated {
-			rc.undated = true
-			continue
-		}
-		rc.insert(e.Date.Unix())
 	}
+}
+
+// addDate widens the coverage to t and reports whether t counts as a date
+// at all. x.mu must be held.
+func (x *Index) addDate(t time.Time) bool {
+	if t.Before(minDate) {
+		return false
+	}
+	if x.first.IsZero() || t.Before(x.first) {
+		x.first = t
+	}
+	if x.last.IsZero() || t.After(x.last) {
+		x.last = t
+	}
+	return true
+}
+
+// addRecipient records a message to the normalised address a. x.mu must
+// be held.
+func (x *Index) addRecipient(a string, dated bool, unix int64) {
+	rc := x.wrote[a]
+	if rc == nil {
+		rc = &recipient{}
+		x.wrote[a] = rc
+	}
+	if !dated {
+		rc.undated = true
+		return
+	}
+	rc.insert(unix)
 }
 
 // insert keeps times sorted. Sent folders are read roughly in date order,
@@ -135,8 +146,9 @@ func (x *Index) HasMessageID(id string) bool {
 	if n == "" {
 		return false
 	}
+	h := hashID(n)
 	x.mu.RLock()
-	_, ok := x.ids[maphash.String(x.seed, n)]
+	_, ok := x.ids[h]
 	x.mu.RUnlock()
 	return ok
 }
@@ -233,6 +245,20 @@ func normalizeID(id string) string {
 		return id
 	}
 	return id[:i+1] + strings.ToLower(id[i+1:])
+}
+
+// hashID is 64-bit FNV-1a of a normalised Message-ID. It must never
+// change: the state file stores these hashes. A fixed, public hash is safe
+// here because a collision only makes an id look sent (which keeps mail),
+// and Go's map hashes the uint64 keys again with a per-process seed, so
+// crafted ids cannot slow the map down.
+func hashID(id string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // hasUpper reports whether strings.ToLower might change s; any non-ASCII

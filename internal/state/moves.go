@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,20 +164,45 @@ func (s *Store) Moves(f MoveFilter) ([]MoveRecord, error) {
 	if f.Since.IsZero() && !f.All && len(f.UIDs) == 0 {
 		return nil, ErrEmptyFilter
 	}
-	return s.moves(f.match)
+	return s.moves(stateNeedles(f.States), f.match)
+}
+
+// stateNeedles returns, for a filter on states, the JSON each matching
+// record must contain — `"state":"restored"` as json.Marshal writes it —
+// so that records which cannot match are passed over without decoding.
+// Every run asks the whole audit log for restored moves, and the log only
+// grows. Nil means no filter.
+func stateNeedles(states []string) [][]byte {
+	if len(states) == 0 {
+		return nil
+	}
+	needles := make([][]byte, 0, len(states))
+	for _, st := range states {
+		v, err := json.Marshal(st)
+		if err != nil {
+			return nil // cannot happen for a string; decode everything
+		}
+		needles = append(needles, append([]byte(`"state":`), v...))
+	}
+	return needles
 }
 
 // PendingIntents returns moves logged as intended but never recorded as
 // done or failed: after a crash, the caller checks each against the
 // server (is the message still in the source mailbox?) and logs the truth.
 func (s *Store) PendingIntents() ([]MoveRecord, error) {
-	return s.moves(func(r MoveRecord) bool { return r.State == StateIntent })
+	return s.moves(stateNeedles([]string{StateIntent}), func(r MoveRecord) bool { return r.State == StateIntent })
 }
 
-func (s *Store) moves(keep func(MoveRecord) bool) ([]MoveRecord, error) {
+// moves decodes the records that contain one of needles (all when there
+// are none) and returns those keep accepts.
+func (s *Store) moves(needles [][]byte, keep func(MoveRecord) bool) ([]MoveRecord, error) {
 	var out []MoveRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMoves).ForEach(func(k, v []byte) error {
+			if len(needles) > 0 && !containsAny(v, needles) {
+				return nil
+			}
 			var r MoveRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decoding move %x: %w", k, err)
@@ -191,4 +217,13 @@ func (s *Store) moves(keep func(MoveRecord) bool) ([]MoveRecord, error) {
 		return nil, fmt.Errorf("reading move log: %w", err)
 	}
 	return out, nil
+}
+
+func containsAny(v []byte, needles [][]byte) bool {
+	for _, n := range needles {
+		if bytes.Contains(v, n) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/bounceguard/bounceguard/internal/sentindex"
 	bolt "go.etcd.io/bbolt"
@@ -22,21 +21,17 @@ const maxMailboxName = 4096
 
 var (
 	keyMeta    = []byte("meta")
-	keyEntries = []byte("entries")
+	keyBatches = []byte("batches")
 )
+
+// batchEntries bounds the entries packed into one stored record, so that a
+// first build from a huge sent folder does not make one giant value.
+const batchEntries = 50_000
 
 // position is where a sweep or index build of one mailbox got to.
 type position struct {
 	UIDValidity uint32 `json:"uidvalidity"`
 	LastUID     uint32 `json:"last_uid"`
-}
-
-// sentRecord is an index entry as stored.
-type sentRecord struct {
-	MessageID  string    `json:"id,omitempty"`
-	Date       time.Time `json:"date,omitzero"`
-	From       string    `json:"from,omitempty"`
-	Recipients []string  `json:"to,omitempty"`
 }
 
 func mailboxKey(mailbox string) ([]byte, error) {
@@ -51,6 +46,10 @@ func mailboxKey(mailbox string) ([]byte, error) {
 // after a crash the index and its position agree. The first save of a
 // mailbox fixes its uidvalidity; a later save with another one fails with
 // ErrUIDValidityChanged.
+//
+// Entries are stored in the packed form of sentindex.AppendBatch, one
+// record per call (or per batchEntries), so the work and the growth of the
+// file are in proportion to what is new.
 func (s *Store) SaveSent(mailbox string, uidvalidity, lastUID uint32, entries []sentindex.Entry) error {
 	key, err := mailboxKey(mailbox)
 	if err != nil {
@@ -70,20 +69,21 @@ func (s *Store) SaveSent(mailbox string, uidvalidity, lastUID uint32, entries []
 				return fmt.Errorf("%w: stored %d, now %d", ErrUIDValidityChanged, old.UIDValidity, uidvalidity)
 			}
 		}
-		eb, err := mb.CreateBucketIfNotExists(keyEntries)
+		bb, err := mb.CreateBucketIfNotExists(keyBatches)
 		if err != nil {
 			return err
 		}
-		for _, e := range entries {
-			seq, err := eb.NextSequence()
+		// Keys only ever grow: bbolt then fills its pages instead of
+		// splitting them in half.
+		bb.FillPercent = 1.0
+		for len(entries) > 0 {
+			chunk := entries[:min(len(entries), batchEntries)]
+			entries = entries[len(chunk):]
+			seq, err := bb.NextSequence()
 			if err != nil {
 				return err
 			}
-			v, err := json.Marshal(sentRecord(e))
-			if err != nil {
-				return err
-			}
-			if err := eb.Put(u64(seq), v); err != nil {
+			if err := bb.Put(u64(seq), sentindex.AppendBatch(nil, chunk)); err != nil {
 				return err
 			}
 		}
@@ -115,16 +115,14 @@ func (s *Store) LoadSent(mailbox string) (uidvalidity, lastUID uint32, idx *sent
 				return fmt.Errorf("decoding position: %w", err)
 			}
 		}
-		eb := mb.Bucket(keyEntries)
-		if eb == nil {
+		bb := mb.Bucket(keyBatches)
+		if bb == nil {
 			return nil
 		}
-		return eb.ForEach(func(k, v []byte) error {
-			var r sentRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decoding entry %x: %w", k, err)
+		return bb.ForEach(func(k, v []byte) error {
+			if _, err := idx.AddBatch(v); err != nil {
+				return fmt.Errorf("decoding batch %x: %w", k, err)
 			}
-			idx.Add(sentindex.Entry(r))
 			return nil
 		})
 	})

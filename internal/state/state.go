@@ -40,9 +40,11 @@ var (
 	bucketRuns  = []byte("runs")
 )
 
-// schemaVersion is stored in the meta bucket so a future layout change can
-// recognise an old file.
-const schemaVersion = "1"
+// schemaVersion is stored in the meta bucket so a layout change can
+// recognise an old file. Version 2 stores the sent index in packed batches
+// (version 1 had one JSON value per message); Open upgrades a version 1
+// file by dropping its sent index, which the next run rebuilds.
+const schemaVersion = "2"
 
 // Store is one account's state file.
 type Store struct {
@@ -83,7 +85,16 @@ func Open(path string) (*Store, error) {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get([]byte("schema")); v != nil && string(v) != schemaVersion {
+		switch v := meta.Get([]byte("schema")); {
+		case v == nil || string(v) == schemaVersion:
+		case string(v) == "1":
+			if err := tx.DeleteBucket(bucketSent); err != nil {
+				return fmt.Errorf("dropping the version 1 sent index: %w", err)
+			}
+			if _, err := tx.CreateBucket(bucketSent); err != nil {
+				return err
+			}
+		default:
 			return fmt.Errorf("schema version %q, this program knows %q (delete the file to start afresh)", v, schemaVersion)
 		}
 		return meta.Put([]byte("schema"), []byte(schemaVersion))
