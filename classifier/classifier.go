@@ -48,6 +48,14 @@ type Verdict struct {
 	Report *bounce.Report
 	// Signals are all the evidence considered, deciding or not.
 	Signals []Signal
+	// Defer asks to keep the message for now and decide again later: it
+	// would be backscatter, but its original was sent so recently that the
+	// person's copy may not be in the sent folder yet (Classifier.Grace).
+	// Its class is bounce-unknown until then. A scanner outage with
+	// ScanFailClosed defers too.
+	Defer bool
+	// ScanErr is the virus scanner's failure, if it failed.
+	ScanErr error
 }
 
 // Classifier holds the evidence and policy that verdicts are made from.
@@ -66,6 +74,37 @@ type Classifier struct {
 	// the message is judged without it and the reasons say so: a scanner
 	// outage must not move mail.
 	Scanner Scanner
+	// ScanFailClosed makes a scanner outage defer the decision (keep the
+	// message now, decide again later) instead of judging without it.
+	ScanFailClosed bool
+
+	// Addresses are the person's own addresses. Empty means the From
+	// addresses of the sent index. Their domains are the person's domains,
+	// whose DKIM signatures prove the person's system sent a message.
+	Addresses []string
+	// Relays are path.Match patterns of the host names and IP addresses of
+	// the person's own mail relays (e.g. "*.mail.example.com"); an
+	// original whose Received chain names one of them is the person's.
+	Relays []string
+	// DNS looks up DKIM keys. Nil means no look-ups (offline): signatures
+	// are reported but not checked. A failed look-up is never evidence.
+	DNS Resolver
+	// BATV holds the keys the person's MTA signs envelope senders with
+	// (BATV prvs); nil means BATV is not in use.
+	BATV *BATVKeys
+	// Grace defers a backscatter verdict on a bounce whose original is
+	// younger than this: a mail client saves its sent copy after sending,
+	// and a fast bounce can arrive first. 0 never defers (offline scans).
+	Grace time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (c *Classifier) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // Scanner scans a raw message for malware.
@@ -82,29 +121,40 @@ func (c *Classifier) Classify(ctx context.Context, raw []byte) Verdict {
 
 // ClassifyMessage decides on a message already parsed.
 func (c *Classifier) ClassifyMessage(ctx context.Context, m *mailparse.Message) Verdict {
-	return c.decide(ctx, m, nil)
+	return c.decide(ctx, m, nil, false)
 }
 
 // ClassifyRaw is Classify for a message whose raw bytes are at hand, so
 // that a Scanner can see them as they came.
 func (c *Classifier) ClassifyRaw(ctx context.Context, raw []byte) Verdict {
-	return c.decide(ctx, mailparse.Parse(raw), raw)
+	return c.decide(ctx, mailparse.Parse(raw), raw, false)
 }
 
-func (c *Classifier) decide(ctx context.Context, m *mailparse.Message, raw []byte) Verdict {
+// decide classifies m; all gathers every signal even when the verdict is
+// settled early (explain).
+func (c *Classifier) decide(ctx context.Context, m *mailparse.Message, raw []byte, all bool) Verdict {
 	r := bounce.InspectMessage(m)
 	v := Verdict{Report: r}
 	if r.Kind == bounce.None {
 		v.Class = Clean
 		v.Reasons = []string{"not bounce-like"}
 	} else {
-		e := c.evidence(m, r)
+		e := c.evidence(ctx, m, r, all)
 		v.Signals = e.signals
 		v.Class, v.Reasons = e.decide(r)
+		if v.Class == Backscatter && c.Grace > 0 && !e.when.IsZero() {
+			if age := c.now().Sub(e.when); age < c.Grace {
+				v.Class, v.Defer = BounceUnknown, true
+				v.Reasons = append([]string{fmt.Sprintf("original sent %s ago: its copy may not be in the sent folder yet; decided again later", age.Round(time.Second))}, v.Reasons...)
+			}
+		}
 	}
 	c.virusCheck(ctx, &v, m, raw)
 	v.Action = Keep
-	if v.Class == Backscatter || v.Class == Virus || (v.Class == BounceUnknown && c.QuarantineUnknown) {
+	if v.Class == Virus {
+		v.Defer = false // a virus is a virus however young
+	}
+	if !v.Defer && (v.Class == Backscatter || v.Class == Virus || (v.Class == BounceUnknown && c.QuarantineUnknown)) {
 		v.Action = Quarantine
 	}
 	return v
@@ -127,7 +177,11 @@ func (c *Classifier) virusCheck(ctx context.Context, v *Verdict, m *mailparse.Me
 	if c.Scanner != nil && raw != nil {
 		res, err := c.Scanner.Scan(ctx, bytes.NewReader(raw))
 		switch {
+		case err != nil && c.ScanFailClosed:
+			v.ScanErr, v.Defer = err, true
+			v.Reasons = append(v.Reasons, fmt.Sprintf("virus scanner unavailable, decided again later: %v", err))
 		case err != nil:
+			v.ScanErr = err
 			v.Reasons = append(v.Reasons, fmt.Sprintf("virus scanner unavailable, message judged without it: %v", err))
 		case res.Infected:
 			found = append(found, "virus scanner found "+res.Signature)

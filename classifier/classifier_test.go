@@ -157,3 +157,19 @@ func TestCorpusScenario(t *testing.T) {
 	}
 	t.Logf("%d corpus bounces with a known original: %v", len(samples), counts)
 }
+
+// TestGrace: a bounce of an original sent minutes ago is not judged on the
+// original's absence yet — the sent copy may still be on its way.
+func TestGrace(t *testing.T) {
+	idx := sentIndex(t, "Message-ID: <mine1@example.com>\nDate: Mon, 02 Nov 2026 10:00:00 +0000\nFrom: alice@example.com\nTo: bob@example.org\n\n")
+	now := time.Date(2026, 11, 27, 9, 5, 0, 0, time.UTC)
+	c := &Classifier{Sent: idx, Grace: 10 * time.Minute, Now: func() time.Time { return now }}
+	raw := dsnMessage("fresh@example.com", "Fri, 27 Nov 2026 09:00:00 +0000", "victim@example.net")
+	if v := c.Classify(context.Background(), raw); !v.Defer || v.Class != BounceUnknown || v.Action != Keep {
+		t.Errorf("5 minutes old: defer %v, %s/%s", v.Defer, v.Class, v.Action)
+	}
+	now = now.Add(time.Hour)
+	if v := c.Classify(context.Background(), raw); v.Defer || v.Class != Backscatter {
+		t.Errorf("an hour old: defer %v, %s", v.Defer, v.Class)
+	}
+}

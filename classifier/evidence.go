@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,23 @@ const (
 	SentProof    Weight = 3 // e.g. the original's id is in the sent index
 )
 
+var weightNames = map[Weight]string{
+	ForgedStrong: "forged-strong",
+	ForgedWeak:   "forged-weak",
+	Neutral:      "neutral",
+	SentWeak:     "sent-weak",
+	SentStrong:   "sent-strong",
+	SentProof:    "sent-proof",
+}
+
+// String names the weight, e.g. "sent-strong".
+func (w Weight) String() string {
+	if n, ok := weightNames[w]; ok {
+		return n
+	}
+	return fmt.Sprintf("weight(%d)", int(w))
+}
+
 // Signal is one piece of evidence and its reading.
 type Signal struct {
 	Name   string // short, stable: "message-id", "coverage", "recipient", …
@@ -32,28 +50,59 @@ type Signal struct {
 
 type evidence struct {
 	signals []Signal
+	// when the original was sent, as far as known: its Date, else the
+	// bounce's; zero when neither can be read.
+	when time.Time
 }
 
 func (e *evidence) add(name string, w Weight, format string, args ...any) {
 	e.signals = append(e.signals, Signal{Name: name, Weight: w, Reason: fmt.Sprintf(format, args...)})
 }
 
-// evidence gathers every signal the classifier has about r.
-func (c *Classifier) evidence(m *mailparse.Message, r *bounce.Report) *evidence {
+// evidence gathers the signals the classifier has about r. Unless all is
+// set it stops looking once the message is bound to be kept — the sent
+// index proves it, or a strong sign of sending is in — which spares DNS
+// look-ups; explain sets all, to show everything.
+func (c *Classifier) evidence(ctx context.Context, m *mailparse.Message, r *bounce.Report, all bool) *evidence {
 	e := &evidence{}
-	o := r.Original
+	if c.sentIndexSignals(e, m, r) && !all {
+		return e
+	}
+	me := c.ownIdentity()
+	c.batvSignals(e, m, r, me)
+	c.relaySignals(e, r)
+	if e.strongest() >= SentStrong && !all {
+		return e
+	}
+	c.dkimSignals(ctx, e, m, r, me)
+	return e
+}
 
+// strongest returns the highest weight of the signals so far.
+func (e *evidence) strongest() Weight {
+	w := ForgedStrong
+	for _, s := range e.signals {
+		w = max(w, s.Weight)
+	}
+	return w
+}
+
+// sentIndexSignals weighs the original against the sent index: its
+// Message-ID, the index's coverage, the Message-ID's style and the
+// recipients. It reports whether the index proves the person sent it.
+func (c *Classifier) sentIndexSignals(e *evidence, m *mailparse.Message, r *bounce.Report) bool {
+	o := r.Original
 	ids := originalIDs(r)
 	idx := c.Sent
 	if idx == nil || idx.Len() == 0 {
 		e.add("sent-index", Neutral, "no sent index: nothing to compare with")
-		return e
+		return false
 	}
 	first, last, _ := idx.Coverage()
 	for _, id := range ids {
 		if idx.HasMessageID(id) {
 			e.add("message-id", SentProof, "original message-id <%s> is in the sent index", id)
-			return e
+			return true
 		}
 	}
 
@@ -64,6 +113,7 @@ func (c *Classifier) evidence(m *mailparse.Message, r *bounce.Report) *evidence 
 			when, whenSrc = t.UTC(), "bounce's date"
 		}
 	}
+	e.when = when
 	covered := !when.IsZero() && !when.Before(first)
 	span := fmt.Sprintf("index covers %s..%s", day(first), day(last))
 
@@ -75,6 +125,7 @@ func (c *Classifier) evidence(m *mailparse.Message, r *bounce.Report) *evidence 
 		} else {
 			e.add("coverage", Neutral, "original message-id <%s> not in sent index, but the %s %s is before the index begins (%s)", ids[0], whenSrc, day(when), span)
 		}
+		c.styleSignals(e, ids[0], covered)
 	} else {
 		e.add("message-id", Neutral, "no original message-id in the %s", r.Kind)
 	}
@@ -83,7 +134,7 @@ func (c *Classifier) evidence(m *mailparse.Message, r *bounce.Report) *evidence 
 	if n := failedCount(r); n > 1 {
 		e.add("recipients", ForgedWeak, "%d failed recipients in one report", n)
 	}
-	return e
+	return false
 }
 
 // recipientSignals weighs whether the person wrote to the bounce's
@@ -129,6 +180,10 @@ func (e *evidence) decide(r *bounce.Report) (Class, []string) {
 	}
 	switch {
 	case len(sent) > 0:
+		// The signs of forgery were weighed too: say so.
+		for _, f := range forged {
+			other = append(other, "outweighed: "+f)
+		}
 		return BounceLegit, append(sent, other...)
 	case len(forged) > 0:
 		return Backscatter, append(forged, other...)

@@ -34,3 +34,12 @@ func TestScanner(t *testing.T) {
 		t.Errorf("scanner down: %s/%s %q", v.Class, v.Action, v.Reasons)
 	}
 }
+
+func TestScannerFailClosed(t *testing.T) {
+	ham := []byte("From: bob@example.org\nTo: alice@example.com\nSubject: hi\n\nhello\n")
+	c := &Classifier{Scanner: fakeScanner{err: errors.New("connection refused")}, ScanFailClosed: true}
+	v := c.Classify(context.Background(), ham)
+	if !v.Defer || v.ScanErr == nil || v.Action != Keep {
+		t.Errorf("fail-closed: defer %v, scan error %v, action %s", v.Defer, v.ScanErr, v.Action)
+	}
+}
