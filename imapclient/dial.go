@@ -43,12 +43,13 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	cfg.Logger.Debug("connected", "addr", addr, "tls", string(cfg.TLS))
 
-	c, err := startClient(dialCtx, conn, cfg, tlsConf)
+	newMail := make(chan struct{}, 1)
+	c, err := startClient(dialCtx, conn, cfg, tlsConf, newMailHandler(newMail))
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("setting up the IMAP connection to %s: %w", addr, err)
 	}
-	s := &Session{c: c, cfg: cfg, log: cfg.Logger}
+	s := &Session{c: c, cfg: cfg, log: cfg.Logger, newMail: newMail}
 	if err := s.login(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -59,8 +60,8 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 // startClient runs the TLS handshake (or STARTTLS) and waits for the
 // greeting, all bounded by ctx: go-imap's own calls take no context, so the
 // connection is closed when ctx expires.
-func startClient(ctx context.Context, conn net.Conn, cfg Config, tlsConf *tls.Config) (*imapclient.Client, error) {
-	opts := &imapclient.Options{TLSConfig: tlsConf}
+func startClient(ctx context.Context, conn net.Conn, cfg Config, tlsConf *tls.Config, unilateral *imapclient.UnilateralDataHandler) (*imapclient.Client, error) {
+	opts := &imapclient.Options{TLSConfig: tlsConf, UnilateralDataHandler: unilateral}
 	var c *imapclient.Client
 	err := within(ctx, func() { conn.Close() }, func() error {
 		switch cfg.TLS {

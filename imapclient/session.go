@@ -28,6 +28,10 @@ type Session struct {
 	selected    string
 	selReadOnly bool
 	selData     imap.SelectData
+
+	// newMail receives a token whenever the server announces messages in
+	// the selected mailbox (EXISTS outside a SELECT): see watch.go.
+	newMail chan struct{}
 }
 
 // Caps returns the capabilities the server offered after login.
@@ -59,13 +63,19 @@ func (s *Session) Close() error {
 // on expiry the connection is closed to unblock them, and the Session is
 // marked unusable.
 func (s *Session) do(ctx context.Context, step string, fn func() error) error {
+	return s.doWithin(ctx, step, s.cfg.CommandTimeout, fn)
+}
+
+// doWithin is do with its own time limit, for the health check: a dead
+// connection must be noticed in seconds, not after the command timeout.
+func (s *Session) doWithin(ctx context.Context, step string, timeout time.Duration, fn func() error) error {
 	if s.broken != nil {
 		return fmt.Errorf("%s: connection unusable after an earlier failure (%v): reconnect", step, s.broken)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", step, err) // nothing sent: the session stays usable
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CommandTimeout)
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := within(cctx, func() { s.c.Close() }, fn)
 	if err == nil {
@@ -75,7 +85,7 @@ func (s *Session) do(ctx context.Context, step string, fn func() error) error {
 		s.broken = err
 		s.selected = ""
 		if ctx.Err() == nil {
-			return fmt.Errorf("%s: no answer within %s, connection closed (raise the command timeout for slow servers)", step, s.cfg.CommandTimeout)
+			return fmt.Errorf("%s: no answer within %s, connection closed (raise the command timeout for slow servers)", step, timeout)
 		}
 		return fmt.Errorf("%s: %w", step, ctx.Err())
 	}

@@ -65,6 +65,9 @@ type Decision struct {
 	Reasons []string
 	// MessageID overrides the message's own Message-ID in the move record.
 	MessageID string
+	// Defer keeps the message for now and has a later sweep decide it
+	// again: the recorded position stops short of it.
+	Defer bool
 }
 
 // SweepOptions configure one pass over a mailbox.
@@ -91,6 +94,12 @@ type SweepOptions struct {
 	// Progress, if set, is called after each message with the number done
 	// and the number to do.
 	Progress func(done, total int)
+	// Stop, when closed, ends the sweep before its next batch: the batch in
+	// flight is still decided, moved and recorded. This is how a daemon
+	// shuts down without cutting a move in half; cancelling ctx instead
+	// closes the connection mid-command. The result then covers the
+	// batches done, and the rest waits for the next sweep.
+	Stop <-chan struct{}
 }
 
 // ErrStopSweep, wrapped in an error from Decide, stops the sweep without
@@ -102,6 +111,7 @@ const (
 	ActionMoved     = "moved"
 	ActionWouldMove = "would-move"
 	ActionKept      = "kept"
+	ActionDeferred  = "deferred"
 	ActionTooLarge  = "too-large"
 	ActionError     = "error"
 )
@@ -131,6 +141,8 @@ type SweepResult struct {
 	Kept            int
 	Errors          int
 	SkippedTooLarge int
+	// Deferred counts messages kept for a later sweep to decide again.
+	Deferred int
 	// Method is how moves were made; ExpungePending says the originals are
 	// only flagged \Deleted and the person's client must expunge them.
 	Method         MoveMethod
@@ -183,6 +195,12 @@ func (s *Session) Sweep(ctx context.Context, o SweepOptions) (SweepResult, error
 
 	sw := &sweeper{s: s, o: o, res: &res, total: len(uids)}
 	for _, batch := range chunks(uids, fetchBatch) {
+		select {
+		case <-o.Stop:
+			s.log.Debug("sweep stopped between batches", "mailbox", o.Mailbox, "last_uid", res.LastUID)
+			return res, nil
+		default:
+		}
 		if err := sw.batch(ctx, batch); err != nil {
 			return res, err
 		}
@@ -197,6 +215,8 @@ type sweeper struct {
 	res         *SweepResult
 	total, done int
 	destReady   bool
+	// deferFrom is the lowest UID a decision deferred, 0 for none.
+	deferFrom imap.UID
 }
 
 func (w *sweeper) batch(ctx context.Context, batch []imap.UID) error {
@@ -255,6 +275,14 @@ func (w *sweeper) batch(ctx context.Context, batch []imap.UID) error {
 			return err
 		}
 	}
+	if w.deferFrom != 0 {
+		// Decide the deferred message, and what follows it, again next
+		// time; what moved is gone by then, what stayed is decided alike.
+		last = min(last, w.deferFrom-1)
+	}
+	if last <= w.res.LastUID {
+		return nil
+	}
 	if err := w.o.Store.SetLastUID(w.o.Mailbox, w.res.UIDValidity, last); err != nil {
 		return fmt.Errorf("recording UID %d as processed in %s: %w", last, w.o.Mailbox, err)
 	}
@@ -305,6 +333,15 @@ func (w *sweeper) decide(ctx context.Context, e *Envelope, needed bool, bodies m
 	out.Class, out.Reasons = d.Class, d.Reasons
 	if d.MessageID != "" {
 		out.MessageID = d.MessageID
+	}
+	if d.Defer {
+		out.Action = ActionDeferred
+		w.res.Deferred++
+		w.res.Kept++
+		if w.deferFrom == 0 || e.UID < w.deferFrom {
+			w.deferFrom = e.UID
+		}
+		return out
 	}
 	w.res.Classes[d.Class]++
 	out.Action = ActionKept

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -311,5 +312,44 @@ func TestSweepStop(t *testing.T) {
 	res, err := s.Sweep(context.Background(), opts)
 	if err != nil || len(res.Outcomes) != 6 || res.Moved != 3 {
 		t.Errorf("sweep after a stop: %d outcomes, %d moved, %v; want 6, 3", len(res.Outcomes), res.Moved, err)
+	}
+}
+
+// TestSweepDefer: a deferred message is kept, and the next sweep decides it
+// again (and what came after it), while the moved ones stay moved.
+func TestSweepDefer(t *testing.T) {
+	m := newMemServer(t, capsFull)
+	m.add(t, "INBOX", testMessage("a@x", "move me", 10))
+	m.add(t, "INBOX", testMessage("b@x", "defer me", 10))
+	m.add(t, "INBOX", testMessage("c@x", "keep me", 10))
+	m.add(t, "INBOX", testMessage("d@x", "move me", 10))
+	store := newMemStore()
+	s := dial(t, addrConfig(t, m.addr, "alice"))
+	defer s.Close()
+	deferring := true
+	decide := func(_ context.Context, msg *Message) (Decision, error) {
+		switch {
+		case strings.Contains(msg.Subject, "defer") && deferring:
+			return Decision{Class: "backscatter", Defer: true}, nil
+		case strings.Contains(msg.Subject, "move") || strings.Contains(msg.Subject, "defer"):
+			return Decision{Class: "backscatter", Move: true}, nil
+		}
+		return Decision{Class: "clean"}, nil
+	}
+	opts := SweepOptions{Dest: "Quarantine", Store: store, Log: &memLog{}, Decide: decide}
+	res, err := s.Sweep(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != 2 || res.Deferred != 1 || res.LastUID != 1 {
+		t.Fatalf("first sweep: moved %d deferred %d last UID %d; want 2, 1, 1", res.Moved, res.Deferred, res.LastUID)
+	}
+	deferring = false
+	res, err = s.Sweep(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != 1 || res.Deferred != 0 || len(res.Outcomes) != 2 {
+		t.Errorf("second sweep: moved %d deferred %d decided %d; want 1, 0, 2 (the deferred one and the one after it)", res.Moved, res.Deferred, len(res.Outcomes))
 	}
 }

@@ -11,13 +11,15 @@ import (
 
 	"github.com/bounceguard/bounceguard/classifier"
 	"github.com/bounceguard/bounceguard/imapclient"
+	"github.com/bounceguard/bounceguard/internal/lock"
 	"github.com/bounceguard/bounceguard/internal/sentindex"
 	"github.com/bounceguard/bounceguard/internal/state"
 )
 
 // job is one pass over an account: refresh the sent index from the sent
 // folder, then sweep the mailbox, moving what the classifier says to
-// quarantine. once, run and demo are built on it.
+// quarantine. once and demo run one pass on a session of their own; run
+// makes a job and calls pass on each wake of a long-lived session.
 type job struct {
 	cfg        imapclient.Config
 	statePath  string
@@ -31,6 +33,16 @@ type job struct {
 	// details, when set, receives every verdict, for reports that say more
 	// than the outcome (the demo).
 	details func(uid imap.UID, v classifier.Verdict)
+	// stop, when closed, ends a sweep after its batch in flight.
+	stop <-chan struct{}
+
+	// Kept between passes of a long-lived session.
+	sent sentCache
+	keep map[string]bool // Message-IDs restored from quarantine
+	// dryLast is how far a dry run has looked, per mailbox and
+	// UIDVALIDITY: it records nothing in the state, but a long-lived dry
+	// run must not decide the whole mailbox again on every pass.
+	dryLast map[dryKey]imap.UID
 }
 
 // jobResult is what a pass did.
@@ -39,22 +51,69 @@ type jobResult struct {
 	sentFolder string
 	sentNew    int
 	sent       *sentindex.Index
+	// unscanned counts messages judged without the virus scanner, and
+	// scanErr is its last failure.
+	unscanned int
+	scanErr   error
 }
 
 // errStateInUse wraps state.ErrInUse with what it means for the person.
 var errStateInUse = errors.New("another bounceguard is working on this account")
 
-func (j *job) run(ctx context.Context) (*jobResult, error) {
-	st, err := state.Open(j.statePath)
-	if errors.Is(err, state.ErrInUse) {
-		return nil, fmt.Errorf("%w (its state %s is in use); try again when it has finished", errStateInUse, j.statePath)
+// openAccount takes the account's lock, then opens its state. The lock
+// comes first so that a second process is refused at once, with the
+// holder's PID, instead of waiting on the state file's own lock.
+func openAccount(statePath, account string) (*state.Store, func(), error) {
+	l, err := lock.Acquire(statePath + ".lock")
+	var held *lock.HeldError
+	if errors.As(err, &held) {
+		return nil, nil, fmt.Errorf("%w: another bounceguard (%s) is working on %s; state %s; try again when it has finished",
+			errStateInUse, held.Holder(), account, statePath)
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := state.Open(statePath)
+	if errors.Is(err, state.ErrInUse) {
+		l.Release()
+		return nil, nil, fmt.Errorf("%w (its state %s is in use); try again when it has finished", errStateInUse, statePath)
+	}
+	if err != nil {
+		l.Release()
+		return nil, nil, err
+	}
+	return st, func() {
+		st.Close()
+		l.Release()
+	}, nil
+}
+
+func (j *job) account() string { return j.cfg.User + "@" + j.cfg.Host }
+
+func (j *job) run(ctx context.Context) (*jobResult, error) {
+	st, release, err := openAccount(j.statePath, j.account())
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
+	defer release()
 	start := time.Now()
-	res, err := j.pass(ctx, st)
+	sess, err := imapclient.Dial(ctx, j.cfg)
+	var res *jobResult
+	if err == nil {
+		res, err = j.pass(ctx, sess, st)
+		sess.Close()
+	}
+	if serr := j.saveRun(st, start, res, err); serr != nil && err == nil {
+		err = serr
+	}
+	return res, err
+}
+
+// saveRun records how a pass went, unless it was a dry run.
+func (j *job) saveRun(st *state.Store, start time.Time, res *jobResult, err error) error {
+	if j.dryRun {
+		return nil
+	}
 	summary := state.RunSummary{Start: start, End: time.Now()}
 	if res != nil {
 		summary.Counts = res.sweep.Classes
@@ -62,33 +121,101 @@ func (j *job) run(ctx context.Context) (*jobResult, error) {
 	if err != nil {
 		summary.Err = err.Error()
 	}
-	if !j.dryRun {
-		if serr := st.SaveRun(summary); serr != nil && err == nil {
-			err = serr
-		}
-	}
-	return res, err
+	return st.SaveRun(summary)
 }
 
-func (j *job) pass(ctx context.Context, st *state.Store) (*jobResult, error) {
-	sess, err := imapclient.Dial(ctx, j.cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer sess.Close()
-
+// pass refreshes the sent index and sweeps the mailbox once, on a session
+// the caller owns.
+func (j *job) pass(ctx context.Context, sess *imapclient.Session, st *state.Store) (*jobResult, error) {
 	res := &jobResult{}
-	res.sentFolder, res.sent, res.sentNew, err = refreshSent(ctx, sess, st, j.sentFolder)
-	if err != nil {
+	var err error
+	if res.sentNew, err = refreshSent(ctx, sess, st, j.sentFolder, &j.sent); err != nil {
 		return nil, err
 	}
+	res.sentFolder, res.sent = j.sent.folder, j.sent.idx
 	policy := j.policy
 	if policy == nil {
 		policy = &policyFlags{}
 	}
 	c := policy.classifier(res.sent)
-	// A message the person restored comes back with a new UID; deciding on
-	// it again must not move it again.
+	if j.keep == nil {
+		// A message the person restored comes back with a new UID;
+		// deciding on it again must not move it again. restore cannot run
+		// while this process holds the account's lock, so the set read
+		// once stays true for the life of the job.
+		if j.keep, err = restoredIDs(st); err != nil {
+			return nil, err
+		}
+	}
+	keep := j.keep
+	var store imapclient.SyncStore = syncStore{st}
+	if j.dryRun {
+		if j.dryLast == nil {
+			j.dryLast = map[dryKey]imap.UID{}
+		}
+		store = dryRunStore{syncStore{st}, j.dryLast}
+	}
+	res.sweep, err = sess.Sweep(ctx, imapclient.SweepOptions{
+		Mailbox: j.mailbox,
+		Dest:    j.quarantine,
+		Store:   store,
+		Log:     newMoveLog(st),
+		NeedBody: func(e *imapclient.Envelope) bool {
+			// A virus scanner sees every message whole.
+			return c.Scanner != nil || classifier.NeedsBody(e.Header, hasNonTextParts(e.BodyStructure))
+		},
+		Decide: func(ctx context.Context, m *imapclient.Message) (imapclient.Decision, error) {
+			raw := m.Raw
+			if raw == nil {
+				raw = m.Header // the header said it is ordinary mail
+			}
+			v := c.Classify(ctx, raw)
+			if v.ScanErr != nil {
+				res.unscanned++
+				res.scanErr = v.ScanErr
+			}
+			if j.details != nil {
+				j.details(m.UID, v)
+			}
+			d := imapclient.Decision{Move: v.Action == classifier.Quarantine, Class: string(v.Class), Reasons: v.Reasons, Defer: v.Defer}
+			if d.Move && keep[m.MessageID] {
+				d.Move = false
+				d.Reasons = append([]string{"restored from quarantine earlier: kept"}, d.Reasons...)
+			}
+			return d, nil
+		},
+		MaxSize:  j.maxSize,
+		DryRun:   j.dryRun,
+		Progress: j.progress,
+		Stop:     j.stop,
+	})
+	if j.dryRun && res.sweep.UIDValidity != 0 {
+		j.dryLast[dryKey{res.sweep.Mailbox, res.sweep.UIDValidity}] = res.sweep.LastUID
+	}
+	return res, err
+}
+
+type dryKey struct {
+	mailbox     string
+	uidValidity uint32
+}
+
+// dryRunStore reads how far the last real run got from the state, unless
+// this dry run has looked further.
+type dryRunStore struct {
+	syncStore
+	last map[dryKey]imap.UID
+}
+
+func (d dryRunStore) LastUID(mailbox string, uidValidity uint32) (imap.UID, error) {
+	if uid, ok := d.last[dryKey{mailbox, uidValidity}]; ok {
+		return uid, nil
+	}
+	return d.syncStore.LastUID(mailbox, uidValidity)
+}
+
+// restoredIDs is the set of Message-IDs restore has put back.
+func restoredIDs(st *state.Store) (map[string]bool, error) {
 	restored, err := st.Moves(state.MoveFilter{All: true, States: []string{state.StateRestored}})
 	if err != nil {
 		return nil, err
@@ -99,75 +226,77 @@ func (j *job) pass(ctx context.Context, st *state.Store) (*jobResult, error) {
 			keep[r.MessageID] = true
 		}
 	}
-	res.sweep, err = sess.Sweep(ctx, imapclient.SweepOptions{
-		Mailbox: j.mailbox,
-		Dest:    j.quarantine,
-		Store:   syncStore{st},
-		Log:     newMoveLog(st),
-		NeedBody: func(e *imapclient.Envelope) bool {
-			return classifier.NeedsBody(e.Header, hasNonTextParts(e.BodyStructure))
-		},
-		Decide: func(ctx context.Context, m *imapclient.Message) (imapclient.Decision, error) {
-			raw := m.Raw
-			if raw == nil {
-				raw = m.Header // the header said it is ordinary mail
-			}
-			v := c.Classify(ctx, raw)
-			if j.details != nil {
-				j.details(m.UID, v)
-			}
-			d := imapclient.Decision{Move: v.Action == classifier.Quarantine, Class: string(v.Class), Reasons: v.Reasons}
-			if d.Move && keep[m.MessageID] {
-				d.Move = false
-				d.Reasons = append([]string{"restored from quarantine earlier: kept"}, d.Reasons...)
-			}
-			return d, nil
-		},
-		MaxSize:  j.maxSize,
-		DryRun:   j.dryRun,
-		Progress: j.progress,
-	})
-	return res, err
+	return keep, nil
 }
 
-// refreshSent brings the stored sent index up to date with the sent
-// folder, fetching only the headers of messages it has not seen; a changed
-// UIDVALIDITY rebuilds it.
-func refreshSent(ctx context.Context, sess *imapclient.Session, st *state.Store, override string) (string, *sentindex.Index, int, error) {
-	folder, err := sess.FindSent(ctx, override)
-	if err != nil {
-		return "", nil, 0, err
-	}
-	status, err := sess.Status(ctx, folder)
-	if err != nil {
-		return "", nil, 0, fmt.Errorf("reading the sent folder %q: %w", folder, err)
-	}
-	uv, last, idx, err := st.LoadSent(folder)
-	if err != nil || uv != status.UIDValidity {
-		// Unreadable, or the server renumbered the folder: rebuild.
-		if rerr := st.ResetSent(folder); rerr != nil {
-			return "", nil, 0, rerr
+// sentCache is the sent index as of the last refresh: a long-lived job
+// keeps it in memory instead of reading it back from the state each pass.
+type sentCache struct {
+	folder      string // "" until found
+	uidValidity uint32
+	last        uint32
+	idx         *sentindex.Index
+}
+
+// refreshSent brings the sent index up to date with the sent folder,
+// fetching only the headers of messages it has not seen; a changed
+// UIDVALIDITY rebuilds it. With the folder known and nothing new, the
+// refresh is one STATUS command. It returns the number of new entries.
+func refreshSent(ctx context.Context, sess *imapclient.Session, st *state.Store, override string, c *sentCache) (int, error) {
+	if c.folder == "" {
+		folder, err := sess.FindSent(ctx, override)
+		if err != nil {
+			return 0, err
 		}
-		last, idx = 0, sentindex.New()
+		*c = sentCache{folder: folder}
 	}
-	if status.UIDNext != 0 && imap.UID(last)+1 >= status.UIDNext {
-		return folder, idx, 0, nil // nothing new: not even a SELECT
+	status, err := sess.Status(ctx, c.folder)
+	if err != nil {
+		folder := c.folder
+		*c = sentCache{} // renamed or deleted: look for it again next time
+		return 0, fmt.Errorf("reading the sent folder %q: %w", folder, err)
+	}
+	if c.idx == nil {
+		uv, last, idx, err := st.LoadSent(c.folder)
+		if err != nil {
+			uv, last, idx = 0, 0, nil
+		}
+		c.uidValidity, c.last, c.idx = uv, last, idx
+	}
+	if c.idx == nil || c.uidValidity != status.UIDValidity {
+		// Unreadable, or the server renumbered the folder: rebuild.
+		if err := st.ResetSent(c.folder); err != nil {
+			return 0, err
+		}
+		c.uidValidity, c.last, c.idx = status.UIDValidity, 0, sentindex.New()
+	}
+	if status.UIDNext != 0 && imap.UID(c.last)+1 >= status.UIDNext {
+		return 0, nil // nothing new: not even a SELECT
 	}
 	var entries []sentindex.Entry
-	newUV, newLast, err := sess.FetchHeaders(ctx, folder, imap.UID(last), func(_ imap.UID, h []byte) error {
+	newUV, newLast, err := sess.FetchHeaders(ctx, c.folder, imap.UID(c.last), func(_ imap.UID, h []byte) error {
 		if e, err := sentindex.EntryFromHeader(h); err == nil {
 			entries = append(entries, e)
-			idx.Add(e)
 		}
 		return nil
 	})
 	if err != nil {
-		return "", nil, 0, fmt.Errorf("indexing the sent folder %q: %w", folder, err)
+		return 0, fmt.Errorf("indexing the sent folder %q: %w", c.folder, err)
 	}
-	if err := st.SaveSent(folder, newUV, uint32(newLast), entries); err != nil {
-		return "", nil, 0, err
+	if newUV != c.uidValidity {
+		// Renumbered between STATUS and EXAMINE: start over next time.
+		c.idx = nil
+		return 0, fmt.Errorf("indexing the sent folder %q: UIDVALIDITY changed while reading it", c.folder)
 	}
-	return folder, idx, len(entries), nil
+	if err := st.SaveSent(c.folder, newUV, uint32(newLast), entries); err != nil {
+		c.idx = nil // memory and store may differ now: reload
+		return 0, err
+	}
+	for _, e := range entries {
+		c.idx.Add(e)
+	}
+	c.last = uint32(newLast)
+	return len(entries), nil
 }
 
 // hasNonTextParts reports whether a structure holds anything but text:

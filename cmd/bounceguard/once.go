@@ -52,6 +52,10 @@ func runOnce(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bounceguard once: %v\n", err)
 		return exitUsage
 	}
+	if err := policy.validate(); err != nil {
+		fmt.Fprintf(stderr, "bounceguard once: %v\n", err)
+		return exitUsage
+	}
 	if format != "text" && format != "json" {
 		fmt.Fprintf(stderr, "bounceguard once: --format %q: must be text or json\n", format)
 		return exitUsage
@@ -90,6 +94,8 @@ func exitCodeFor(err error) int {
 		return exitConfig
 	case errors.Is(err, errStateInUse):
 		return exitTempFail
+	case errors.Is(err, imapclient.ErrAuth):
+		return exitAuth
 	case errors.Is(err, context.Canceled):
 		return exitOK
 	}
@@ -131,6 +137,9 @@ func writeOnceText(w io.Writer, res *jobResult, quarantine string, dryRun bool) 
 	fmt.Fprintln(w, ".")
 	if sw.SkippedTooLarge > 0 {
 		fmt.Fprintf(w, "%d messages over --max-size were kept unread.\n", sw.SkippedTooLarge)
+	}
+	if res.unscanned > 0 {
+		fmt.Fprintf(w, "%d messages were judged without the virus scanner: %v\n", res.unscanned, res.scanErr)
 	}
 	if sw.Errors > 0 {
 		fmt.Fprintf(w, "%d messages could not be decided and were kept.\n", sw.Errors)

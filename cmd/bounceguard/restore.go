@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,14 +81,11 @@ func runRestore(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // restore moves the logged moves that filter selects back, and marks them
 // restored in the log.
 func restore(ctx context.Context, cfg imapclient.Config, statePath string, filter state.MoveFilter, dryRun bool, w io.Writer) (int, error) {
-	st, err := state.Open(statePath)
-	if errors.Is(err, state.ErrInUse) {
-		return 0, fmt.Errorf("%w (its state %s is in use); try again when it has finished", errStateInUse, statePath)
-	}
+	st, release, err := openAccount(statePath, cfg.User+"@"+cfg.Host)
 	if err != nil {
 		return 0, err
 	}
-	defer st.Close()
+	defer release()
 	recs, err := st.Moves(filter)
 	if err != nil {
 		return 0, err
