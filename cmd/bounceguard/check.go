@@ -83,6 +83,12 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	if v.ScanErr != nil && v.Defer {
+		// --clamd-fail-closed: no verdict without the scanner; the mail
+		// system retries delivery on EX_TEMPFAIL.
+		fmt.Fprintf(stderr, "bounceguard check: virus scanner unavailable: %v\n", v.ScanErr)
+		return exitTempFail
+	}
 	if err := p.print(newRecord("-", v)); err != nil {
 		fmt.Fprintf(stderr, "bounceguard check: %v\n", err)
 		return exitIOErr

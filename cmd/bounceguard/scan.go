@@ -27,6 +27,9 @@ func (o *offlineFlags) register(fs *pflag.FlagSet) {
 }
 
 func (o *offlineFlags) classifier(ctx context.Context, stderr io.Writer) (*classifier.Classifier, error) {
+	if err := o.policy.validate(); err != nil {
+		return nil, err
+	}
 	var idx *sentindex.Index
 	if len(o.sent) > 0 {
 		var err error
@@ -75,12 +78,20 @@ func runScan(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitNoInput
 	}
 	code := exitOK
+	unscanned := 0
 	for _, path := range fs.Args() {
 		err := mailstore.Walk(ctx, path, func(s mailstore.Source) error {
 			if s.Err != nil {
 				return p.print(errorRecord(s.Name, s.Err))
 			}
-			return p.print(newRecord(s.Name, c.Classify(ctx, s.Raw)))
+			v := c.Classify(ctx, s.Raw)
+			if v.ScanErr != nil {
+				if unscanned == 0 {
+					fmt.Fprintf(stderr, "bounceguard scan: virus scanner unavailable: %v\n", v.ScanErr)
+				}
+				unscanned++
+			}
+			return p.print(newRecord(s.Name, v))
 		})
 		if err != nil {
 			fmt.Fprintf(stderr, "bounceguard scan: %v\n", err)
@@ -88,5 +99,8 @@ func runScan(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	p.summary()
+	if unscanned > 0 {
+		fmt.Fprintf(stderr, "bounceguard scan: %d messages were judged without the virus scanner\n", unscanned)
+	}
 	return code
 }
