@@ -46,6 +46,14 @@ type Config struct {
 	// error; its own errors are wrapped as they are, so it must keep the
 	// secret out of them.
 	Password func(ctx context.Context) (string, error)
+	// Auth chooses how to log in (see AuthMethod). Empty means
+	// AuthPassword, or with Token set, XOAUTH2 where the server offers it
+	// and OAUTHBEARER otherwise.
+	Auth AuthMethod
+	// Token returns an OAuth2 access token. It is called at every login, so
+	// a helper that refreshes short-lived tokens runs on each (re)connect;
+	// the same rules as for Password keep the token out of logs and errors.
+	Token func(ctx context.Context) (string, error)
 	// DialTimeout bounds connecting, the TLS handshake and the greeting.
 	DialTimeout time.Duration
 	// CommandTimeout bounds every command; on expiry the connection is
@@ -62,8 +70,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.User == "" {
 		return c, fmt.Errorf("no IMAP user given: pass --user")
 	}
-	if c.Password == nil {
-		return c, fmt.Errorf("no password source configured")
+	if err := c.checkAuth(); err != nil {
+		return c, err
 	}
 	switch c.TLS {
 	case "":

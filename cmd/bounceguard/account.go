@@ -23,10 +23,13 @@ type accountFlags struct {
 	insecurePlaintext bool
 	passwordFile      string
 	passwordCommand   string
+	auth              string
+	tokenCommand      string
 	stateDir          string
 	mailbox           string
 	quarantine        string
-	verbose           bool
+	verbose, quiet    bool
+	logFormat         string
 }
 
 func (a *accountFlags) register(fs *pflag.FlagSet) {
@@ -38,15 +41,24 @@ func (a *accountFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&a.insecurePlaintext, "insecure-plaintext", false, "allow --tls none to a non-loopback server: your password crosses the network in clear")
 	fs.StringVar(&a.passwordFile, "password-file", "", "file holding the password on its first line; must be readable by you alone (chmod 600)")
 	fs.StringVar(&a.passwordCommand, "password-command", "", "command that prints the password, run on each connect (e.g. \"pass show mail/imap\")")
+	fs.StringVar(&a.tokenCommand, "oauth2-token-command", "", "command that prints an OAuth2 access token, run on each (re)connect: for Gmail and Microsoft 365 (see contrib/oauth2.md)")
+	fs.StringVar(&a.auth, "auth", "", "how to log in: password, xoauth2 or oauthbearer (default: password; with --oauth2-token-command, xoauth2 where the server offers it, else oauthbearer)")
 	fs.StringVar(&a.stateDir, "state", "", "folder for the state store (default $XDG_STATE_HOME/bounceguard)")
 	fs.StringVar(&a.mailbox, "mailbox", "INBOX", "the mailbox to clean")
 	fs.StringVar(&a.quarantine, "quarantine", "Quarantine", "where backscatter and virus mail are moved; created if missing")
 	fs.BoolVarP(&a.verbose, "verbose", "v", false, "log each IMAP step to standard error (never the password)")
+	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing but errors (for cron: mail only when something went wrong)")
+	// run registers its own --log-format next to --log-file.
+	if fs.Name() != "run" {
+		fs.StringVar(&a.logFormat, "log-format", "text", "log records as text (key=value) or json (one object per line)")
+	}
 }
 
 // passwordHelp is the part of --help that says where the password comes from.
 const passwordHelp = `The password never goes on the command line, where other users can read
-it: give --password-file, --password-command, or set BOUNCEGUARD_PASSWORD.
+it: give --password-file, --password-command, or set BOUNCEGUARD_PASSWORD;
+for Gmail and Microsoft 365, --oauth2-token-command. Every flag can also be
+kept in the configuration file (see "bounceguard help config").
 `
 
 // validate checks the flags and says what to do about a problem.
@@ -69,6 +81,15 @@ func (a *accountFlags) validate() error {
 	if a.passwordFile != "" && a.passwordCommand != "" {
 		return errors.New("give --password-file or --password-command, not both")
 	}
+	if err := a.validateAuth(); err != nil {
+		return err
+	}
+	if a.quiet && a.verbose {
+		return errors.New("give --quiet or --verbose, not both")
+	}
+	if a.logFormat != "" && a.logFormat != "text" && a.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: must be text or json", a.logFormat)
+	}
 	if a.passwordFile != "" {
 		if err := secret.CheckFile(a.passwordFile); err != nil {
 			return err
@@ -82,13 +103,58 @@ func (a *accountFlags) validate() error {
 
 // config is the imapclient configuration for the account.
 func (a *accountFlags) config(stderr io.Writer) imapclient.Config {
-	src := secret.Source{File: a.passwordFile, Command: a.passwordCommand}
-	return imapclient.Config{
+	cfg := imapclient.Config{
 		Host: a.host, Port: a.port, User: a.user,
 		TLS: imapclient.TLSMode(a.tls), CAFile: a.tlsCA, InsecurePlaintext: a.insecurePlaintext,
-		Password: src.Get,
-		Logger:   newLogger(stderr, a.verbose),
+		Auth:   imapclient.AuthMethod(a.auth),
+		Logger: a.logger(stderr),
 	}
+	if a.tokenCommand != "" {
+		cfg.Token = secret.Source{Command: a.tokenCommand, What: "OAuth2 token"}.Get
+	} else {
+		cfg.Password = secret.Source{File: a.passwordFile, Command: a.passwordCommand}.Get
+	}
+	return cfg
+}
+
+// validateAuth checks that the login method and the secret's source fit
+// together.
+func (a *accountFlags) validateAuth() error {
+	oauth := a.tokenCommand != ""
+	switch imapclient.AuthMethod(a.auth) {
+	case "":
+	case imapclient.AuthPassword:
+		if oauth {
+			return errors.New("--auth password with --oauth2-token-command: choose one way to log in")
+		}
+	case imapclient.AuthXOAUTH2, imapclient.AuthOAuthBearer:
+		if !oauth {
+			return fmt.Errorf("--auth %s needs --oauth2-token-command: the command that prints an access token", a.auth)
+		}
+	default:
+		return fmt.Errorf("--auth %q: must be password, xoauth2 or oauthbearer", a.auth)
+	}
+	if oauth && (a.passwordFile != "" || a.passwordCommand != "") {
+		return errors.New("give --oauth2-token-command or a password (--password-file, --password-command), not both")
+	}
+	return nil
+}
+
+// logger logs to stderr as --log-format says: errors only with --quiet,
+// every step with --verbose, warnings otherwise.
+func (a *accountFlags) logger(w io.Writer) *slog.Logger {
+	level := slog.LevelWarn
+	switch {
+	case a.verbose:
+		level = slog.LevelDebug
+	case a.quiet:
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if a.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // statePath is the account's state file.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bounceguard/bounceguard/fixtures"
 	"github.com/bounceguard/bounceguard/internal/mailparse"
@@ -167,9 +168,11 @@ func TestOnceDovecot(t *testing.T) {
 	defer proxy.Close()
 	second := append([]string{"once"}, imapArgs(t, srv, user, proxy.Addr())...)
 	second[len(second)-1] = args[len(args)-1] // the same state
+	start := time.Now()
 	if code, out, errOut := runCmd(t, "", second...); code != exitOK || proxy.Fetches() != 0 {
 		t.Errorf("second once: exit %d, %d FETCH commands\n%s\n%s", code, proxy.Fetches(), out, errOut)
 	}
+	t.Logf("second once with nothing new: %s, %d FETCH commands", time.Since(start), proxy.Fetches())
 
 	restoreArgs := append([]string{"restore", "--all"}, args...)
 	if code, out, errOut := runCmd(t, "", restoreArgs...); code != exitOK {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/spf13/pflag"
 )
@@ -25,7 +26,8 @@ const (
 	exitSoftware   = 70 // EX_SOFTWARE
 	exitIOErr      = 74 // EX_IOERR
 	exitTempFail   = 75 // EX_TEMPFAIL: the network, the server, a lock; try later
-	exitConfig     = 78 // EX_CONFIG
+	exitAuth       = 77 // EX_NOPERM: the server refused the login; retrying will not help
+	exitConfig     = 78 // EX_CONFIG: the configuration file, or a setting, is wrong
 )
 
 // command is one subcommand.
@@ -39,9 +41,13 @@ func commands() []command {
 	return []command{
 		{"scan", "classify messages in files, Maildir folders and mbox files (offline)", runScan},
 		{"check", "classify one message read from standard input (for procmail, maildrop, Sieve)", runCheck},
+		{"explain", "show every signal behind the verdict on one message (a file, or --uid on the server)", runExplain},
 		{"once", "clean an IMAP mailbox once: move backscatter and virus mail to quarantine", runOnce},
+		{"run", "keep an IMAP mailbox clean: the backlog, then each new message as it arrives", runRun},
 		{"restore", "move quarantined messages back to where they came from", runRestore},
 		{"demo", "run once against a built-in server loaded with sample mail, and explain", runDemo},
+		{"status", "what the state store knows about an account: last run, moves, quarantine", runStatus},
+		{"version", "print the version, and the commit it was built from", runVersion},
 	}
 }
 
@@ -56,15 +62,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] == "config" {
+			fmt.Fprint(stdout, configHelp)
+			return exitOK
+		}
 		if len(args) > 1 {
 			return run([]string{args[1], "--help"}, stdin, stdout, stderr)
 		}
 		usage(stdout)
 		return exitOK
+	case "--version":
+		return runVersion(args[1:], stdin, stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(args[1:], stdin, stdout, stderr)
+			return c.run(args[1:], stdin, &muteWriter{w: stdout}, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "bounceguard: unknown command %q\n\n", args[0])
@@ -96,18 +108,24 @@ Examples:
   bounceguard check --sent ~/Mail/Sent < message.eml
   bounceguard help scan
 
-Run "bounceguard help <command>" for a command's flags.
+Run "bounceguard help <command>" for a command's flags, and
+"bounceguard help config" for the configuration file and exit codes.
 `)
 }
 
 // newFlags makes a flag set whose --help prints the command's own text to
-// stdout.
+// stdout, with the --config and --account flags every command shares.
 func newFlags(name, synopsis, about string, stdout io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.SortFlags = false
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bounceguard %s %s\n\n%s\nFlags:\n%s", name, synopsis, about, fs.FlagUsages())
+	}
+	fs.String("config", "", "configuration file (default $XDG_CONFIG_HOME/bounceguard/config.toml); flags given here win over it")
+	fs.String("account", "", "use the settings of [account.NAME] in the configuration file")
+	if c, ok := stdout.(*flagCollector); ok {
+		c.sets = append(c.sets, fs)
 	}
 	return fs
 }
@@ -124,5 +142,32 @@ func parseFlags(fs *pflag.FlagSet, args []string, stderr io.Writer) (done bool, 
 		fmt.Fprintf(stderr, "bounceguard %s: %v\nRun \"bounceguard help %s\" for usage.\n", fs.Name(), err, fs.Name())
 		return true, exitUsage
 	}
+	if err := applyConfig(fs); err != nil {
+		fmt.Fprintf(stderr, "bounceguard %s: %v\n", fs.Name(), err)
+		return true, exitConfig
+	}
+	if quiet, err := fs.GetBool("quiet"); err == nil && quiet {
+		if m, ok := fs.Output().(*muteWriter); ok {
+			m.mute()
+		}
+	}
 	return false, exitOK
+}
+
+// muteWriter is the standard output handed to a command: parseFlags
+// silences it when the command's --quiet is set, so a command's report
+// goes away under --quiet without each command having to ask. Errors go
+// to standard error and stay.
+type muteWriter struct {
+	w     io.Writer
+	muted atomic.Bool
+}
+
+func (m *muteWriter) mute() { m.muted.Store(true) }
+
+func (m *muteWriter) Write(p []byte) (int, error) {
+	if m.muted.Load() {
+		return len(p), nil
+	}
+	return m.w.Write(p)
 }

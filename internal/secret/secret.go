@@ -29,6 +29,9 @@ type Source struct {
 	File    string
 	Command string
 	Env     string
+	// What the secret is, for messages: "password" when empty, or e.g.
+	// "OAuth2 token" for a token command.
+	What string
 	// Timeout bounds Command; 0 means 30 s.
 	Timeout time.Duration
 }
@@ -41,12 +44,19 @@ var ErrNone = errors.New("no password given: use --password-file FILE, --passwor
 func (s Source) Describe() string {
 	switch {
 	case s.File != "":
-		return "password file " + s.File
+		return s.what() + " file " + s.File
 	case s.Command != "":
-		return "password command"
+		return s.what() + " command"
 	default:
 		return "environment variable " + s.envName()
 	}
+}
+
+func (s Source) what() string {
+	if s.What != "" {
+		return s.What
+	}
+	return "password"
 }
 
 func (s Source) envName() string {
@@ -65,7 +75,7 @@ func (s Source) Get(ctx context.Context) (string, error) {
 	case s.File != "":
 		return fromFile(s.File)
 	case s.Command != "":
-		return fromCommand(ctx, s.Command, s.Timeout)
+		return fromCommand(ctx, s.Command, s.what(), s.Timeout)
 	}
 	if v, ok := os.LookupEnv(s.envName()); ok && v != "" {
 		return v, nil
@@ -107,7 +117,12 @@ func fromFile(path string) (string, error) {
 	return v, nil
 }
 
-func fromCommand(ctx context.Context, command string, timeout time.Duration) (string, error) {
+// fromCommand runs command with /bin/sh and returns the first line it
+// prints. The command string is the person's own configuration; the secret
+// it prints goes nowhere but back to the caller: never into another
+// process's arguments, and the password bounceguard may have been given in
+// its environment is not passed on to the command either.
+func fromCommand(ctx context.Context, command, what string, timeout time.Duration) (string, error) {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
@@ -115,21 +130,34 @@ func fromCommand(ctx context.Context, command string, timeout time.Duration) (st
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	cmd.Stdin = nil
+	cmd.Env = environWithout(EnvPassword)
 	var out bytes.Buffer
 	cmd.Stdout = &limitWriter{w: &out, n: maxSecret}
 	cmd.Stderr = os.Stderr // the helper's own prompts and errors, not the secret
 	if err := cmd.Run(); err != nil {
 		// The command line may itself hold a secret: do not quote it.
 		if ctx.Err() != nil {
-			return "", fmt.Errorf("password command did not finish within %s", timeout)
+			return "", fmt.Errorf("%s command did not finish within %s", what, timeout)
 		}
-		return "", fmt.Errorf("password command failed: %w", err)
+		return "", fmt.Errorf("%s command failed: %w", what, err)
 	}
 	v := firstLine(out.Bytes())
 	if v == "" {
-		return "", errors.New("password command printed nothing")
+		return "", fmt.Errorf("%s command printed nothing", what)
 	}
 	return v, nil
+}
+
+// environWithout is this process's environment less the variable name.
+func environWithout(name string) []string {
+	env := os.Environ()
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // firstLine is the secret: the first line, without its line ending.

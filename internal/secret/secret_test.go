@@ -44,3 +44,23 @@ func TestSources(t *testing.T) {
 	check(Source{Env: "BG_TEST_PW"}, "envpw", "")
 	check(Source{Env: "BG_TEST_UNSET"}, "", "--password-file")
 }
+
+// TestCommandEnvironment: a password bounceguard was given in its
+// environment is not handed on to the commands it runs.
+func TestCommandEnvironment(t *testing.T) {
+	t.Setenv(EnvPassword, "env-s3cret")
+	got, err := Source{Command: `env | grep -c '^BOUNCEGUARD_PASSWORD=' || true`}.Get(context.Background())
+	if err != nil || got != "0" {
+		t.Errorf("the command saw %s %q times (%v)", EnvPassword, got, err)
+	}
+}
+
+func TestTokenMessages(t *testing.T) {
+	src := Source{Command: "exit 2", What: "OAuth2 token"}
+	if _, err := src.Get(context.Background()); err == nil || !strings.Contains(err.Error(), "OAuth2 token command failed") {
+		t.Errorf("error %v, want one naming the token command", err)
+	}
+	if d := src.Describe(); d != "OAuth2 token command" {
+		t.Errorf("Describe = %q", d)
+	}
+}
