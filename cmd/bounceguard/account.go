@@ -48,10 +48,7 @@ func (a *accountFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&a.quarantine, "quarantine", "Quarantine", "where backscatter and virus mail are moved; created if missing")
 	fs.BoolVarP(&a.verbose, "verbose", "v", false, "log each IMAP step to standard error (never the password)")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing but errors (for cron: mail only when something went wrong)")
-	// run registers its own --log-format next to --log-file.
-	if fs.Name() != "run" {
-		fs.StringVar(&a.logFormat, "log-format", "text", "log records as text (key=value) or json (one object per line)")
-	}
+	fs.StringVar(&a.logFormat, "log-format", "text", "log records as text (key=value) or json (one object per line)")
 }
 
 // passwordHelp is the part of --help that says where the password comes from.
@@ -177,4 +174,14 @@ func newLogger(w io.Writer, verbose bool) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// usageOrConfig is the exit code for a failed validate: a file others
+// could read or change is the configuration's fault (78), the rest is
+// the command line's (64).
+func usageOrConfig(err error) int {
+	if errors.Is(err, secret.ErrUnsafe) {
+		return exitConfig
+	}
+	return exitUsage
 }

@@ -78,7 +78,7 @@ func runExplain(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		if err := a.validate(); err != nil {
 			fmt.Fprintf(stderr, "bounceguard explain: %v\n", err)
-			return exitUsage
+			return usageOrConfig(err)
 		}
 		source = fmt.Sprintf("%s UID %d", a.mailbox, uid)
 		var sent *sentindex.Index

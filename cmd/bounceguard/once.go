@@ -15,6 +15,7 @@ import (
 
 	"github.com/bounceguard/bounceguard/imapclient"
 	"github.com/bounceguard/bounceguard/internal/secret"
+	"github.com/bounceguard/bounceguard/internal/state"
 )
 
 const onceAbout = `Clean the mailbox once and exit: learn what you sent from your sent
@@ -50,7 +51,7 @@ func runOnce(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := a.validate(); err != nil {
 		fmt.Fprintf(stderr, "bounceguard once: %v\n", err)
-		return exitUsage
+		return usageOrConfig(err)
 	}
 	if err := policy.validate(); err != nil {
 		fmt.Fprintf(stderr, "bounceguard once: %v\n", err)
@@ -96,6 +97,8 @@ func exitCodeFor(err error) int {
 		return exitTempFail
 	case errors.Is(err, imapclient.ErrAuth):
 		return exitAuth
+	case errors.Is(err, state.ErrUnsafe), errors.Is(err, secret.ErrUnsafe):
+		return exitConfig
 	case errors.Is(err, context.Canceled):
 		return exitOK
 	}

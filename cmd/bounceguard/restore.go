@@ -40,7 +40,7 @@ func runRestore(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := a.validate(); err != nil {
 		fmt.Fprintf(stderr, "bounceguard restore: %v\n", err)
-		return exitUsage
+		return usageOrConfig(err)
 	}
 	filter := state.MoveFilter{All: all, States: []string{state.StateDone, state.StateIntent}}
 	if since != "" {

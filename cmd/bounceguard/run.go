@@ -62,7 +62,7 @@ type daemonFlags struct {
 	noIdle                      bool
 	reconnectMin, reconnectMax  time.Duration
 	authRetry                   time.Duration
-	logFormat, logFile          string
+	logFile                     string
 	commandTimeout              time.Duration
 }
 
@@ -136,7 +136,6 @@ func newDaemon(args []string, stdout, stderr io.Writer) (*daemon, int) {
 	fs.DurationVar(&f.reconnectMin, "reconnect-min", imapclient.DefaultBackoffMin, "first pause before reconnecting; it doubles with each failure in a row")
 	fs.DurationVar(&f.reconnectMax, "reconnect-max", imapclient.DefaultBackoffMax, "longest pause before reconnecting")
 	fs.DurationVar(&f.authRetry, "auth-retry", imapclient.DefaultAuthRetry, "pause after the server refused the login")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log records as text (key=value) or json (one object per line)")
 	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of standard error (reopened on SIGHUP)")
 	fs.DurationVar(&f.commandTimeout, "command-timeout", imapclient.DefaultCommandTimeout, "longest wait for the answer to any other command (a fetch of a large message included)")
 	if done, code := parseFlags(fs, args, stderr); done {
@@ -150,10 +149,8 @@ func newDaemon(args []string, stdout, stderr io.Writer) (*daemon, int) {
 		return fail("%v", err)
 	}
 	if err := a.validate(); err != nil {
-		return fail("%v", err)
-	}
-	if f.logFormat != "text" && f.logFormat != "json" {
-		return fail("--log-format %q: must be text or json", f.logFormat)
+		fmt.Fprintf(stderr, "bounceguard run: %v\n", err)
+		return nil, usageOrConfig(err)
 	}
 	for _, d := range []struct {
 		name string
@@ -183,7 +180,7 @@ func newDaemon(args []string, stdout, stderr io.Writer) (*daemon, int) {
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler = slog.NewTextHandler(sink, opts)
-	if f.logFormat == "json" {
+	if a.logFormat == "json" {
 		h = slog.NewJSONHandler(sink, opts)
 	}
 	log := slog.New(h)

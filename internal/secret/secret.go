@@ -36,6 +36,9 @@ type Source struct {
 	Timeout time.Duration
 }
 
+// ErrUnsafe marks a secret file others could read or write.
+var ErrUnsafe = errors.New("unsafe permissions")
+
 // ErrNone is returned when no source is configured.
 var ErrNone = errors.New("no password given: use --password-file FILE, --password-command CMD, or the " + EnvPassword + " environment variable")
 
@@ -94,7 +97,7 @@ func CheckFile(path string) error {
 		return fmt.Errorf("password file %s is not a regular file", path)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("password file %s is readable or writable by others (mode %04o): run chmod 600 %s", path, fi.Mode().Perm(), path)
+		return fmt.Errorf("%w: password file %s is readable or writable by others (mode %04o): run chmod 600 %s", ErrUnsafe, path, fi.Mode().Perm(), path)
 	}
 	return nil
 }

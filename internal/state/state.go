@@ -25,6 +25,10 @@ import (
 // ErrInUse is returned by Open when another process holds the state file.
 var ErrInUse = errors.New("state in use by another bounceguard process")
 
+// ErrUnsafe marks a state folder that others could change: a
+// configuration problem for the person to fix, not one to retry.
+var ErrUnsafe = errors.New("unsafe permissions")
+
 // lockWait is how long Open waits for another process's lock: long enough
 // to ride out a run that is just closing, short enough that cron jobs
 // overlapping a daemon fail at once with a clear message.
@@ -138,7 +142,7 @@ func ensureDir(dir string) error {
 		return fmt.Errorf("state directory %s is not a directory", dir)
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("state directory %s is writable by group or others (mode %04o); fix it with: chmod 700 %s",
+		return fmt.Errorf("%w: state directory %s is writable by group or others (mode %04o); fix it with: chmod 700 %s", ErrUnsafe,
 			dir, fi.Mode().Perm(), dir)
 	}
 	if uid, ok := ownerUID(fi); ok && uid != os.Getuid() {
