@@ -33,10 +33,14 @@ func BenchmarkScanCorpus(b *testing.B) {
 	ctx := context.Background()
 	n := 0
 	for b.Loop() {
+		batch := newScanBatch(ctx, c, p, io.Discard)
 		err := mailstore.Walk(ctx, dir, func(s mailstore.Source) error {
 			n++
-			return p.print(newRecord(s.Name, c.Classify(ctx, s.Raw)))
+			return batch.add(s)
 		})
+		if err == nil {
+			err = batch.flush()
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

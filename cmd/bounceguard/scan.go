@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"sync"
 
 	"github.com/bounceguard/bounceguard/classifier"
 	"github.com/bounceguard/bounceguard/internal/mailstore"
@@ -78,29 +80,104 @@ func runScan(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitNoInput
 	}
 	code := exitOK
-	unscanned := 0
+	b := newScanBatch(ctx, c, p, stderr)
 	for _, path := range fs.Args() {
-		err := mailstore.Walk(ctx, path, func(s mailstore.Source) error {
-			if s.Err != nil {
-				return p.print(errorRecord(s.Name, s.Err))
-			}
-			v := c.Classify(ctx, s.Raw)
-			if v.ScanErr != nil {
-				if unscanned == 0 {
-					fmt.Fprintf(stderr, "bounceguard scan: virus scanner unavailable: %v\n", v.ScanErr)
-				}
-				unscanned++
-			}
-			return p.print(newRecord(s.Name, v))
-		})
-		if err != nil {
+		if err := mailstore.Walk(ctx, path, b.add); err != nil {
 			fmt.Fprintf(stderr, "bounceguard scan: %v\n", err)
 			code = exitNoInput
 		}
 	}
+	if err := b.flush(); err != nil {
+		fmt.Fprintf(stderr, "bounceguard scan: %v\n", err)
+		code = exitIOErr
+	}
+	unscanned := b.unscanned
 	p.summary()
 	if unscanned > 0 {
 		fmt.Fprintf(stderr, "bounceguard scan: %d messages were judged without the virus scanner\n", unscanned)
 	}
 	return code
+}
+
+// scanBatch classifies messages on every core while printing them in the
+// order they were found: sources are gathered into a batch (bounded in
+// count and bytes), classified in parallel, then printed in order.
+type scanBatch struct {
+	ctx       context.Context
+	c         *classifier.Classifier
+	p         *printer
+	stderr    io.Writer
+	sources   []mailstore.Source
+	bytes     int
+	unscanned int
+}
+
+// Batch bounds: enough work to keep the cores busy, little enough memory.
+const (
+	scanBatchMessages = 256
+	scanBatchBytes    = 64 << 20
+)
+
+func newScanBatch(ctx context.Context, c *classifier.Classifier, p *printer, stderr io.Writer) *scanBatch {
+	return &scanBatch{ctx: ctx, c: c, p: p, stderr: stderr}
+}
+
+// add is mailstore.Walk's callback.
+func (b *scanBatch) add(s mailstore.Source) error {
+	b.sources = append(b.sources, s)
+	b.bytes += len(s.Raw)
+	if len(b.sources) >= scanBatchMessages || b.bytes >= scanBatchBytes {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush classifies and prints the batch.
+func (b *scanBatch) flush() error {
+	verdicts := classifyAll(b.ctx, b.c, b.sources)
+	for i, s := range b.sources {
+		if s.Err != nil {
+			if err := b.p.print(errorRecord(s.Name, s.Err)); err != nil {
+				return err
+			}
+			continue
+		}
+		v := verdicts[i]
+		if v.ScanErr != nil {
+			if b.unscanned == 0 {
+				fmt.Fprintf(b.stderr, "bounceguard scan: virus scanner unavailable: %v\n", v.ScanErr)
+			}
+			b.unscanned++
+		}
+		if err := b.p.print(newRecord(s.Name, v)); err != nil {
+			return err
+		}
+	}
+	b.sources, b.bytes = b.sources[:0], 0
+	return nil
+}
+
+// classifyAll classifies the readable sources on GOMAXPROCS workers; the
+// verdict of an unreadable source is left zero.
+func classifyAll(ctx context.Context, c *classifier.Classifier, sources []mailstore.Source) []classifier.Verdict {
+	out := make([]classifier.Verdict, len(sources))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(sources)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = c.Classify(ctx, sources[i].Raw)
+			}
+		}()
+	}
+	for i, s := range sources {
+		if s.Err == nil {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
