@@ -36,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/bounceguard/bounceguard/internal/fileperm"
 	"github.com/spf13/pflag"
 )
 
@@ -161,7 +162,7 @@ func checkInfo(path string, fi os.FileInfo) error {
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
 		return fmt.Errorf("configuration %s is writable by group or others (mode %04o), who could make bounceguard run their commands: fix it with: chmod 600 %s", path, perm, path)
 	}
-	if uid, ok := ownerUID(fi); ok && uid != os.Getuid() && uid != 0 {
+	if uid, ok := fileperm.Owner(fi); ok && uid != os.Getuid() && uid != 0 {
 		return fmt.Errorf("configuration %s belongs to uid %d, not to you (uid %d): copy it to a file of your own", path, uid, os.Getuid())
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bounceguard/bounceguard/internal/fileperm"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -145,7 +146,7 @@ func ensureDir(dir string) error {
 		return fmt.Errorf("%w: state directory %s is writable by group or others (mode %04o); fix it with: chmod 700 %s", ErrUnsafe,
 			dir, fi.Mode().Perm(), dir)
 	}
-	if uid, ok := ownerUID(fi); ok && uid != os.Getuid() {
+	if uid, ok := fileperm.Owner(fi); ok && uid != os.Getuid() {
 		return fmt.Errorf("state directory %s belongs to uid %d, not to you (uid %d)", dir, uid, os.Getuid())
 	}
 	return nil

@@ -1,14 +1,14 @@
 //go:build unix
 
-package state
+package fileperm
 
 import (
 	"io/fs"
 	"syscall"
 )
 
-// ownerUID returns the numeric owner of a file.
-func ownerUID(fi fs.FileInfo) (int, bool) {
+// Owner returns the numeric owner of a file.
+func Owner(fi fs.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, false
