@@ -37,7 +37,7 @@ func matchActiveHunter(in *input) bool {
 // decodeActiveHunter reads the ">>>" addresses and the transcript.
 func decodeActiveHunter(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	start := strings.Index(lower, ahFailed)
 	if start < 0 {
 		return nil

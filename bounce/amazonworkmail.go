@@ -40,7 +40,7 @@ func decodeAmazonWorkMail(in *input) *Report {
 		return r
 	}
 	text := in.text()
-	i := strings.Index(lowerASCII(text), workMailReport)
+	i := strings.Index(in.lower(), workMailReport)
 	if i < 0 {
 		return nil
 	}

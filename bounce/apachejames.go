@@ -38,7 +38,7 @@ func matchApacheJames(in *input) bool {
 // decodeApacheJames reads the error and the RCPT TO of the details.
 func decodeApacheJames(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	// The labels stand at the start of their lines: a person quoting a
 	// notice puts "> " before them.
 	e := atLineStart(lower, jamesError, " \t")

@@ -193,7 +193,7 @@ func challenger(in *input, o Original) string {
 // is about.
 func ownText(in *input) string {
 	text := in.text()
-	if end := originalStart(lowerASCII(text)); end >= 0 {
+	if end := originalStart(in.lower()); end >= 0 {
 		return text[:end]
 	}
 	return text

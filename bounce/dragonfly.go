@@ -61,7 +61,7 @@ func receivedHas(in *input, s string) bool {
 // decodeDragonFly reads a dma bounce.
 func decodeDragonFly(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := strings.Index(lower, dmaIntro)
 	if at < 0 {
 		return nil

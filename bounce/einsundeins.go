@@ -46,7 +46,7 @@ func matchEinsUndEins(in *input) bool {
 // decodeUnitedInternet reads the bounce text of 1&1 and GMX.
 func decodeUnitedInternet(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	end := strings.Index(lower, uiCopyMarker)
 	if end < 0 {
 		if in.header("X-UI-Out-Filterresults") == "" {

@@ -60,7 +60,7 @@ func matchExim(in *input) bool {
 func decodeExim(in *input) *Report {
 	failed := mailparse.FindAddresses(in.header("X-Failed-Recipients"), maxRecipients)
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at, markerDelayed := -1, false
 	for _, mk := range eximMarkers {
 		if i := strings.Index(lower, mk.text); i >= 0 && (at < 0 || i < at) {

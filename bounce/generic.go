@@ -90,7 +90,7 @@ func decodeGeneric(in *input) *Report {
 		return nil
 	}
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	region, regionLower := text, lower
 	if end := originalStart(lower); end >= 0 {
 		region, regionLower = text[:end], lower[:end]

@@ -53,7 +53,7 @@ func decodeGmail(in *input) *Report {
 		return r
 	}
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	region, regionLower := text, lower
 	if end := originalStart(lower); end >= 0 {
 		region, regionLower = text[:end], lower[:end]

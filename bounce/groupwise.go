@@ -39,7 +39,7 @@ func matchGroupWise(in *input) bool {
 // decodeGroupWise reads the indented list after GWIA's sentence.
 func decodeGroupWise(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := strings.Index(lower, gwIntro)
 	if at < 0 {
 		return nil

@@ -20,8 +20,10 @@ type input struct {
 	ctype   string // top-level media type
 	params  map[string]string
 
-	textDone bool
-	txt      string
+	textDone  bool
+	txt       string
+	lowerDone bool
+	low       string
 
 	dsnDone bool
 	dsnRep  *dsn.Report
@@ -43,6 +45,15 @@ func (in *input) text() string {
 		in.txt, in.textDone = in.m.Text(maxText), true
 	}
 	return in.txt
+}
+
+// lower is text() with its ASCII letters lower-cased (offsets into it are
+// offsets into text()), made once for all the decoders that search it.
+func (in *input) lower() string {
+	if !in.lowerDone {
+		in.low, in.lowerDone = lowerASCII(in.text()), true
+	}
+	return in.low
 }
 
 // dsn is the message's delivery status report, or nil.

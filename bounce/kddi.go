@@ -29,7 +29,7 @@ func matchKDDI(in *input) bool {
 // decodeKDDI reads each "Could not be delivered to:" and the reason under it.
 func decodeKDDI(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	r := &Report{Kind: Bounce}
 	for off := 0; len(r.Recipients) < maxRecipients; {
 		i := strings.Index(lower[off:], kddiMarker)

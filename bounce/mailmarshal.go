@@ -36,7 +36,7 @@ func decodeMailMarshal(in *input) *Report {
 		return nil
 	}
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	const (
 		because  = "could not be delivered because of"
 		affected = "the following recipients were affected:"

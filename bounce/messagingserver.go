@@ -39,7 +39,7 @@ const messagingServerIntro = "this report relates to a message you sent"
 // decodeMessagingServer reads a Messaging Server report.
 func decodeMessagingServer(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := strings.Index(lower, messagingServerIntro)
 	if at < 0 {
 		return nil

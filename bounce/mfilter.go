@@ -40,7 +40,7 @@ func decodeMFilter(in *input) *Report {
 		return nil
 	}
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := indexFieldLine(lower, mfilterServerMarker)
 	if at < 0 {
 		return nil

@@ -45,7 +45,7 @@ func decodeMimecast(in *input) *Report {
 		return nil
 	}
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	var addr, problem, info string
 	for i, mk := range mimecastMarkers {
 		at := strings.Index(lower, mk)

@@ -62,7 +62,7 @@ func matchNetscape(in *input) bool {
 // decodeNetscape reads the reason and the addresses.
 func decodeNetscape(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := strings.Index(lower, nmsIntro)
 	if at < 0 {
 		return nil

@@ -33,7 +33,7 @@ func matchNotes(in *input) bool {
 // decodeNotes reads the lines between the rulers.
 func decodeNotes(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	start := strings.Index(lower, notesReasons)
 	if start < 0 {
 		return nil

@@ -32,7 +32,7 @@ func matchOpenSMTPD(in *input) bool {
 // decodeOpenSMTPD reads an OpenSMTPD bounce or delay notice.
 func decodeOpenSMTPD(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := strings.Index(lower, opensmtpdIntro)
 	if at < 0 {
 		return nil

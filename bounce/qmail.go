@@ -41,7 +41,7 @@ func matchQmail(in *input) bool {
 // decodeQmail reads a qmail bounce.
 func decodeQmail(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	end := firstMarker(lower, qmailCopyMarkers)
 	if end < 0 {
 		if !hasAny(lower, qmailIntro...) {

@@ -51,7 +51,7 @@ func matchSendmail(in *input) bool {
 // decodeSendmail reads a Sendmail DSN, delay warning or plain-text bounce.
 func decodeSendmail(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	if r := reportFromDSN(in); r != nil {
 		mergeTextRecipients(r, sendmailAddresses(text, lower))
 		preferDiagnosticCode(r)

@@ -38,7 +38,7 @@ func matchVerizon(in *input) bool {
 // decodeVerizon reads either form.
 func decodeVerizon(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	var addr, diag string
 	switch {
 	case strings.Contains(lower, "message could not be delivered to mobile"):

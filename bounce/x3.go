@@ -32,7 +32,7 @@ func matchX3(in *input) bool {
 // decodeX3 reads an x3 notification.
 func decodeX3(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	at := strings.Index(lower, x3Intro)
 	if at < 0 || senderEvidence(in) == 0 {
 		return nil

@@ -25,7 +25,7 @@ func matchYahoo(in *input) bool {
 // decodeYahoo reads a Yahoo! bounce.
 func decodeYahoo(in *input) *Report {
 	text := in.text()
-	lower := lowerASCII(text)
+	lower := in.lower()
 	start := firstMarker(lower, yahooMarkers)
 	if start < 0 {
 		return nil

@@ -158,10 +158,7 @@ func humanText(parts []*mailparse.Part) string {
 			if p.MediaType != mt {
 				continue
 			}
-			b := p.Body
-			if mt == "text/html" {
-				b = mailparse.StripHTML(b)
-			}
+			b := p.Plain()
 			if len(b) > MaxHumanText {
 				b = b[:MaxHumanText]
 			}

@@ -43,6 +43,9 @@ type Message struct {
 	Problems []string
 	// Truncated is set when a limit cut something off.
 	Truncated bool
+
+	text    string // Text's last result, and the max it was made for
+	textMax int
 }
 
 // Part is one MIME entity.
@@ -58,6 +61,8 @@ type Part struct {
 	// Embedded is the parsed message of a message/rfc822 or message/global
 	// part (and of text/rfc822-headers, header only).
 	Embedded *Message
+
+	plain []byte // Plain's result, made once
 }
 
 // Filename returns the part's file name from Content-Disposition or the

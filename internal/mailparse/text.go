@@ -10,17 +10,25 @@ import (
 // text/plain leaves outside embedded messages, or, when it has none, its
 // text/html leaves with the markup removed. Parts marked as attachments are
 // skipped; a body part without Content-Type counts as text/plain.
+//
+// The result is kept: every decoder of a message asks for it. A Message
+// is not safe for concurrent use.
 func (m *Message) Text(max int) string {
+	if m.textMax == max && max > 0 {
+		return m.text
+	}
+	m.text, m.textMax = m.readText(max), max
+	return m.text
+}
+
+func (m *Message) readText(max int) string {
 	var sb strings.Builder
 	for _, want := range []string{"text/plain", "text/html"} {
 		for _, p := range m.Parts {
 			if p.MediaType != want || isAttachment(p) {
 				continue
 			}
-			b := p.Body
-			if want == "text/html" {
-				b = StripHTML(b)
-			}
+			b := p.Plain()
 			if sb.Len() > 0 {
 				sb.WriteByte('\n')
 			}
@@ -37,6 +45,18 @@ func (m *Message) Text(max int) string {
 		}
 	}
 	return sb.String()
+}
+
+// Plain returns the part's body as plain text: HTML with its markup
+// removed (made once), anything else as it is.
+func (p *Part) Plain() []byte {
+	if p.MediaType != "text/html" {
+		return p.Body
+	}
+	if p.plain == nil {
+		p.plain = StripHTML(p.Body)
+	}
+	return p.plain
 }
 
 func isAttachment(p *Part) bool {
