@@ -53,12 +53,9 @@ func (h Header) index(key string, from int) int {
 	}
 	for i := from; i < len(h); i++ {
 		k := h[i].Key
+		// Field names are printable ASCII (RFC 5322 section 2.2; ParseHeader
+		// makes no other), so no name of another length folds to key.
 		if len(k) == len(key) && asciiEqualFold(k, key) {
-			return i
-		}
-		// Only a name with non-ASCII letters (K, ſ) can fold to an ASCII
-		// key of another length; ParseHeader never makes one.
-		if len(k) != len(key) && !isASCII(k) && strings.EqualFold(k, key) {
 			return i
 		}
 	}
