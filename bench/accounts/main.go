@@ -58,20 +58,11 @@ type account struct {
 }
 
 func run(n, twice, copies int, bin string) error {
-	root, err := procstat.RepoRoot()
+	_, tmp, bin, cleanup, err := procstat.Workspace("bgaccounts", bin)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "bgaccounts")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if bin == "" {
-		if bin, err = procstat.BuildBounceguard(root, tmp); err != nil {
-			return err
-		}
-	}
+	defer cleanup()
 	srv, err := testdovecot.Start(testdovecot.Options{})
 	if err != nil {
 		return fmt.Errorf("starting dovecot: %w", err)

@@ -61,20 +61,11 @@ func main() {
 }
 
 func run(inboxN, sentN, newN int, bin, perf, perfRuns string) error {
-	root, err := procstat.RepoRoot()
+	_, tmp, bin, cleanup, err := procstat.Workspace("bgonce", bin)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "bgonce")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if bin == "" {
-		if bin, err = procstat.BuildBounceguard(root, tmp); err != nil {
-			return err
-		}
-	}
+	defer cleanup()
 	srv, err := testdovecot.Start(testdovecot.Options{})
 	if err != nil {
 		return fmt.Errorf("starting dovecot: %w", err)

@@ -105,3 +105,23 @@ func BuildBounceguard(root, dir string) (string, error) {
 func DevNull() (*os.File, error) {
 	return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 }
+
+// Workspace is what every benchmark program starts from: the repository
+// root, a temporary folder (cleanup removes it) and the bounceguard binary
+// to measure — bin if given, else one built into the folder.
+func Workspace(prefix, bin string) (root, tmp, binary string, cleanup func(), err error) {
+	if root, err = RepoRoot(); err != nil {
+		return "", "", "", nil, err
+	}
+	if tmp, err = os.MkdirTemp("", prefix); err != nil {
+		return "", "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	if bin == "" {
+		if bin, err = BuildBounceguard(root, tmp); err != nil {
+			cleanup()
+			return "", "", "", nil, err
+		}
+	}
+	return root, tmp, bin, cleanup, nil
+}

@@ -44,20 +44,11 @@ func main() {
 }
 
 func run(repeat, generated, sentN, rounds int, corpus, bin string) error {
-	root, err := procstat.RepoRoot()
+	root, tmp, bin, cleanup, err := procstat.Workspace("bgscan", bin)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "bgscan")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if bin == "" {
-		if bin, err = procstat.BuildBounceguard(root, tmp); err != nil {
-			return err
-		}
-	}
+	defer cleanup()
 	if corpus == "" {
 		corpus = filepath.Join(root, "..", "shared", "corpus", "sisimai", "maildir", "bsd")
 	}
