@@ -36,6 +36,9 @@ type Envelope struct {
 	// Header is the raw header block, at most MaxHeaderBytes of it.
 	Header          []byte
 	HeaderTruncated bool
+	// Fields is Header parsed, so that NeedBody and Decide need not parse
+	// it again; nil when there is no header.
+	Fields mailparse.Header
 	// MessageID is the message's own Message-ID without angle brackets;
 	// From and Subject are decoded where possible. All may be empty.
 	MessageID, From, Subject string
@@ -57,13 +60,22 @@ var (
 // asked for once more; messages it does not answer for at all (expunged
 // meanwhile) are simply absent from the result.
 func (s *Session) fetchEnvelopes(ctx context.Context, uids []imap.UID, structure bool) (map[imap.UID]*Envelope, error) {
+	return s.fetchEnvelopesWith(ctx, uids, structure, (*Envelope).parse)
+}
+
+// fetchEnvelopesWith is fetchEnvelopes that hands each envelope, its header
+// read but not parsed, to got as it arrives, on this goroutine; got must
+// see to the parsing (parse), perhaps on another goroutine while the fetch
+// goes on. An envelope the server answered for only in part is handed over
+// too, before it is asked for again.
+func (s *Session) fetchEnvelopesWith(ctx context.Context, uids []imap.UID, structure bool, got func(*Envelope)) (map[imap.UID]*Envelope, error) {
 	opts := &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true, BodySection: []*imap.FetchItemBodySection{headerSection}}
 	if structure {
 		opts.BodyStructure = &imap.FetchItemBodyStructure{Extended: true}
 	}
 	out := make(map[imap.UID]*Envelope, len(uids))
 	for _, batch := range chunks(uids, fetchBatch) {
-		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out); err != nil {
+		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out, got); err != nil {
 			return out, err
 		}
 	}
@@ -75,7 +87,7 @@ func (s *Session) fetchEnvelopes(ctx context.Context, uids []imap.UID, structure
 		}
 	}
 	for _, batch := range chunks(retry, fetchBatch) {
-		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out); err != nil {
+		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out, got); err != nil {
 			return out, err
 		}
 	}
@@ -87,7 +99,7 @@ func (s *Session) fetchEnvelopes(ctx context.Context, uids []imap.UID, structure
 	return out, nil
 }
 
-func (s *Session) fetchEnvelopeBatch(ctx context.Context, batch []imap.UID, opts *imap.FetchOptions, out map[imap.UID]*Envelope) error {
+func (s *Session) fetchEnvelopeBatch(ctx context.Context, batch []imap.UID, opts *imap.FetchOptions, out map[imap.UID]*Envelope, got func(*Envelope)) error {
 	step := fmt.Sprintf("fetching headers of %d messages (UIDs %d-%d) from %s", len(batch), batch[0], batch[len(batch)-1], s.selected)
 	return s.do(ctx, step, func() error {
 		cmd := s.c.Fetch(imap.UIDSetNum(batch...), opts)
@@ -99,12 +111,14 @@ func (s *Session) fetchEnvelopeBatch(ctx context.Context, batch []imap.UID, opts
 			}
 			if e.UID != 0 && out[e.UID] == nil {
 				out[e.UID] = e
+				got(e)
 			}
 		}
 		return cmd.Close()
 	})
 }
 
+// readEnvelope reads one message's answer; the header is left unparsed.
 func readEnvelope(msg *imapclient.FetchMessageData) (*Envelope, error) {
 	e := &Envelope{}
 	for item := msg.Next(); item != nil; item = msg.Next() {
@@ -128,24 +142,44 @@ func readEnvelope(msg *imapclient.FetchMessageData) (*Envelope, error) {
 			e.Header, e.HeaderTruncated = b, truncated
 		}
 	}
-	if e.Header != nil {
-		h, _, _ := mailparse.ParseHeader(e.Header, MaxHeaderBytes)
-		e.MessageID = mailparse.MessageID(h.Get("Message-ID"))
-		e.From = mailparse.DecodeWords(h.Get("From"))
-		e.Subject = mailparse.DecodeWords(h.Get("Subject"))
-	}
 	return e, nil
 }
 
-// readLimited reads at most limit bytes, reporting whether there was more.
-// The rest of the literal is left for go-imap to discard.
-func readLimited(r io.Reader, limit int64) ([]byte, bool, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, false, err
+// parse fills the fields that come from the header.
+func (e *Envelope) parse() {
+	if e.Header == nil {
+		return
 	}
-	if b == nil {
-		b = []byte{}
+	h, _, _ := mailparse.ParseHeader(e.Header, MaxHeaderBytes)
+	e.Fields = h
+	e.MessageID = mailparse.MessageID(h.Get("Message-ID"))
+	e.From = mailparse.DecodeWords(h.Get("From"))
+	e.Subject = mailparse.DecodeWords(h.Get("Subject"))
+}
+
+// readLimited reads at most limit bytes, reporting whether there was more.
+// The rest of the literal is left for go-imap to discard. The buffer is
+// sized once from the literal's announced size: a server that announces
+// wrongly only costs a regrowth, and never more than limit is allocated.
+func readLimited(r io.Reader, limit int64) ([]byte, bool, error) {
+	hint := int64(512)
+	if l, ok := r.(imap.LiteralReader); ok {
+		hint = max(l.Size(), 0)
+	}
+	b := make([]byte, 0, min(hint, limit)+1)
+	lr := io.LimitReader(r, limit+1)
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
 	}
 	if int64(len(b)) > limit {
 		return b[:limit], true, nil

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -78,13 +81,19 @@ type SweepOptions struct {
 	Store         SyncStore
 	Log           MoveLog
 	// NeedBody says, from the header and structure, whether Decide needs
-	// the whole message; nil means never.
+	// the whole message; nil means never. Like Decide, it is called from
+	// several goroutines at once.
 	NeedBody func(e *Envelope) bool
 	// Decide returns the verdict for one message. An error keeps the
 	// message and is reported; the sweep goes on and will not see the
 	// message again. For a failure that may pass (a scanner that is down),
 	// wrap ErrStopSweep: the sweep then stops before its current batch is
 	// moved or recorded, so the next sweep decides those messages again.
+	//
+	// Decide is called from several goroutines at once (one per CPU), in
+	// no particular order, while the next messages are fetched: it must be
+	// safe for concurrent use. Outcomes, moves and Progress still follow
+	// UID order.
 	Decide func(ctx context.Context, m *Message) (Decision, error)
 	// MaxSize is the largest message fetched whole (DefaultMaxSize if
 	// zero); larger ones that need their body are kept and reported.
@@ -94,10 +103,10 @@ type SweepOptions struct {
 	// Progress, if set, is called after each message with the number done
 	// and the number to do.
 	Progress func(done, total int)
-	// Stop, when closed, ends the sweep before its next batch: the batch in
-	// flight is still decided, moved and recorded. This is how a daemon
-	// shuts down without cutting a move in half; cancelling ctx instead
-	// closes the connection mid-command. The result then covers the
+	// Stop, when closed, ends the sweep before its next batch: the batches
+	// already fetched are still decided, moved and recorded. This is how a
+	// daemon shuts down without cutting a move in half; cancelling ctx
+	// instead closes the connection mid-command. The result then covers the
 	// batches done, and the rest waits for the next sweep.
 	Stop <-chan struct{}
 }
@@ -154,10 +163,14 @@ type SweepResult struct {
 
 // Sweep processes the messages of one mailbox that arrived since the last
 // sweep: it fetches their envelopes, fetches whole messages where NeedBody
-// asks, asks Decide, and moves what Decide says to move, batch by batch:
-// intent recorded, safe move, result recorded, and only then the mailbox's
-// last processed UID advanced. A run interrupted mid-batch leaves the batch's
-// messages to be decided again; moved ones are no longer there to decide.
+// asks, asks Decide, and moves what Decide says to move. Fetching goes on
+// while earlier messages are decided. Moves are gathered over fetch batches
+// until there are enough for one large MOVE (each MOVE costs the server
+// time in proportion to the mailbox) or an eighth of the sweep is done,
+// then made: intent recorded, safe move, result recorded, and only then the
+// mailbox's last processed UID advanced past the batches they came from. A
+// run interrupted before that leaves those messages to be decided again;
+// moved ones are no longer there to decide.
 func (s *Session) Sweep(ctx context.Context, o SweepOptions) (SweepResult, error) {
 	if o.Mailbox == "" {
 		o.Mailbox = "INBOX"
@@ -193,22 +206,30 @@ func (s *Session) Sweep(ctx context.Context, o SweepOptions) (SweepResult, error
 	}
 	s.log.Debug("sweep", "mailbox", o.Mailbox, "uidvalidity", sel.UIDValidity, "last_uid", last, "new", len(uids))
 
-	sw := &sweeper{s: s, o: o, res: &res, total: len(uids)}
-	for _, batch := range chunks(uids, fetchBatch) {
-		select {
-		case <-o.Stop:
-			s.log.Debug("sweep stopped between batches", "mailbox", o.Mailbox, "last_uid", res.LastUID)
-			return res, nil
-		default:
-		}
-		if err := sw.batch(ctx, batch); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	sw := &sweeper{s: s, o: o, res: &res, total: len(uids), moveIdx: map[imap.UID]int{}}
+	err = sw.run(ctx, uids) // before res is read: run fills it in
+	return res, err
 }
 
-// sweeper carries one sweep's state across batches.
+// aheadSegments is how many decided-but-unsettled segments may wait while
+// the next one is fetched: enough to keep the network and every core busy,
+// few enough that the bodies held stay a small multiple of bodyBatchBytes.
+const aheadSegments = 2
+
+// commitParts is how many parts a sweep's work is committed in at least:
+// what a crash can make the next sweep decide again, at most a part of it.
+// With moveBatch, it bounds the MOVE commands of a sweep to a few whatever
+// the mailbox's size.
+const commitParts = 8
+
+// commitMoves is how many gathered moves are made at once: short of
+// moveBatch by room for the next fetch batch's, so that most commits take
+// one MOVE command rather than one full and one nearly empty.
+const commitMoves = moveBatch * 3 / 4
+
+// sweeper carries one sweep's state across batches. The goroutine that
+// runs it owns the Session and every field below; the decision workers
+// only read segments and write their verdicts into them.
 type sweeper struct {
 	s           *Session
 	o           SweepOptions
@@ -217,76 +238,273 @@ type sweeper struct {
 	destReady   bool
 	// deferFrom is the lowest UID a decision deferred, 0 for none.
 	deferFrom imap.UID
+
+	// inflight are the segments handed to the workers, oldest first: they
+	// are settled (counted, queued for moving) in this order, so outcomes,
+	// moves and LastUID follow UID order whatever order they were decided in.
+	inflight []*segment
+	// batchMoves are the moves of the fetch batch being settled; moves
+	// those of fully settled batches up to ready, its last UID. They are
+	// made together once there are commitMoves of them: a MOVE costs the
+	// server about as much for one message as for hundreds.
+	batchMoves, moves []MoveRecord
+	moveIdx           map[imap.UID]int // UID → index in res.Outcomes
+	ready             imap.UID
+	// committed is done as of the last commit.
+	committed int
+	// halt tells the workers to stop calling Decide: the sweep ends.
+	halt atomic.Bool
 }
 
-func (w *sweeper) batch(ctx context.Context, batch []imap.UID) error {
-	envs, err := w.s.fetchEnvelopes(ctx, batch, true)
+// segment is a run of UIDs of one fetch batch, with their envelopes and
+// the whole messages they need: the unit that is fetched, decided and
+// settled.
+type segment struct {
+	uids   []imap.UID
+	envs   map[imap.UID]*Envelope
+	want   map[imap.UID]bool
+	bodies map[imap.UID][]byte
+	// batchEnd is the last UID of the fetch batch when this segment ends
+	// it, else 0.
+	batchEnd imap.UID
+
+	verdicts []verdict
+	next     atomic.Int64 // the next index a worker claims
+	left     atomic.Int64 // indexes not yet decided
+	done     chan struct{}
+}
+
+// verdict is what a worker learned about one message of a segment.
+type verdict struct {
+	d   Decision
+	err error
+	// skipped: Decide was not called because the sweep was ending.
+	skipped bool
+}
+
+// run fetches on this goroutine while workers decide the segments already
+// fetched, and settles the decided ones in order.
+func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
+	workers := runtime.GOMAXPROCS(0)
+	// Each segment is handed to at most workers workers, and at most
+	// aheadSegments+1 are in flight, so sending never blocks.
+	segs := make(chan *segment, workers*(aheadSegments+1))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.work(ctx, segs)
+		}()
+	}
+	defer func() {
+		w.halt.Store(true)
+		close(segs)
+		wg.Wait()
+	}()
+	for _, batch := range chunks(uids, fetchBatch) {
+		select {
+		case <-w.o.Stop:
+			w.s.log.Debug("sweep stopped between batches", "mailbox", w.o.Mailbox)
+			return w.finish(ctx)
+		default:
+		}
+		if err := w.fetch(ctx, batch, segs, workers); err != nil {
+			return err
+		}
+	}
+	return w.finish(ctx)
+}
+
+// finish settles what is in flight and moves and records the rest.
+func (w *sweeper) finish(ctx context.Context) error {
+	if err := w.settle(ctx, 0); err != nil {
+		return err
+	}
+	return w.commit(ctx)
+}
+
+// fetch fetches one batch's envelopes and, segment by segment, the whole
+// messages they need, handing each segment to the workers.
+func (w *sweeper) fetch(ctx context.Context, batch []imap.UID, segs chan<- *segment, workers int) error {
+	envs, wantBody, err := w.envelopes(ctx, batch, workers)
 	if err != nil {
 		return err
 	}
 	last := batch[len(batch)-1]
-	wantBody := map[imap.UID]bool{}
-	if w.o.NeedBody != nil {
-		for _, uid := range batch {
-			if e := envs[uid]; e != nil && w.o.NeedBody(e) {
-				wantBody[uid] = true
-			}
-		}
-	}
-	var moves []MoveRecord
-	moveIdx := map[imap.UID]int{}
 	// Whole messages are fetched and decided in segments whose bodies
 	// together stay within bodyBatchBytes, so memory does not grow with the
 	// batch.
 	for len(batch) > 0 {
-		segment, fetch := w.segment(batch, envs, wantBody)
-		batch = batch[len(segment):]
+		uids, fetch := w.segment(batch, envs, wantBody)
+		batch = batch[len(uids):]
 		bodies, err := w.s.fetchBodies(ctx, fetch, w.o.MaxSize)
 		if err != nil {
 			return err
 		}
-		for _, uid := range segment {
-			w.done++
-			if e := envs[uid]; e != nil { // else expunged by someone else meanwhile
-				out := w.decide(ctx, e, wantBody[uid], bodies)
-				if errors.Is(out.Err, ErrStopSweep) {
-					return fmt.Errorf("deciding UID %d of %s: %w", uid, w.o.Mailbox, out.Err)
-				}
-				if out.Action == ActionWouldMove && !w.o.DryRun {
-					moveIdx[uid] = len(w.res.Outcomes)
-					moves = append(moves, MoveRecord{
-						Time: time.Now().UTC(), Mailbox: w.o.Mailbox, UIDValidity: w.res.UIDValidity, UID: uid,
-						MessageID: out.MessageID, Class: out.Class, Reasons: out.Reasons, Dest: w.o.Dest,
-					})
-				}
-				w.res.Outcomes = append(w.res.Outcomes, out)
-			}
-			if w.o.Progress != nil {
-				w.o.Progress(w.done, w.total)
-			}
+		seg := &segment{uids: uids, envs: envs, want: wantBody, bodies: bodies,
+			verdicts: make([]verdict, len(uids)), done: make(chan struct{})}
+		if len(batch) == 0 {
+			seg.batchEnd = last
 		}
-	}
-	if w.o.DryRun {
-		w.res.LastUID = max(w.res.LastUID, last)
-		return nil
-	}
-	if len(moves) > 0 {
-		if err := w.move(ctx, moves, moveIdx); err != nil {
+		seg.left.Store(int64(len(uids)))
+		for range min(workers, len(uids)) {
+			segs <- seg
+		}
+		w.inflight = append(w.inflight, seg)
+		if err := w.settle(ctx, aheadSegments); err != nil {
 			return err
 		}
 	}
-	if w.deferFrom != 0 {
-		// Decide the deferred message, and what follows it, again next
-		// time; what moved is gone by then, what stayed is decided alike.
-		last = min(last, w.deferFrom-1)
+	return nil
+}
+
+// envelopes fetches the envelopes of batch, and has helpers parse each
+// header and ask NeedBody about it while the next ones arrive: on this
+// goroutine, which the network waits on, they would add to the time.
+func (w *sweeper) envelopes(ctx context.Context, batch []imap.UID, helpers int) (map[imap.UID]*Envelope, map[imap.UID]bool, error) {
+	type prepared struct {
+		e    *Envelope
+		need bool
 	}
-	if last <= w.res.LastUID {
+	todo := make(chan *prepared, fetchBatch)
+	var all []*prepared
+	var wg sync.WaitGroup
+	for range helpers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range todo {
+				p.e.parse()
+				p.need = w.o.NeedBody != nil && p.e.Header != nil && w.o.NeedBody(p.e)
+			}
+		}()
+	}
+	envs, err := w.s.fetchEnvelopesWith(ctx, batch, true, func(e *Envelope) {
+		p := &prepared{e: e}
+		all = append(all, p)
+		todo <- p
+	})
+	close(todo)
+	wg.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	wantBody := map[imap.UID]bool{}
+	for _, p := range all {
+		// An envelope asked for again replaced the first one.
+		if p.need && envs[p.e.UID] == p.e {
+			wantBody[p.e.UID] = true
+		}
+	}
+	return envs, wantBody, nil
+}
+
+// work decides messages of the segments it is handed, claiming one index
+// at a time so that all workers finish a segment together.
+func (w *sweeper) work(ctx context.Context, segs <-chan *segment) {
+	for seg := range segs {
+		for {
+			i := seg.next.Add(1) - 1
+			if i >= int64(len(seg.uids)) {
+				break
+			}
+			seg.verdicts[i] = w.decideOne(ctx, seg, seg.uids[i])
+			if seg.left.Add(-1) == 0 {
+				close(seg.done)
+			}
+		}
+	}
+}
+
+// decideOne asks Decide about one message, unless there is nothing to ask:
+// the message is gone, or too large to have been fetched.
+func (w *sweeper) decideOne(ctx context.Context, seg *segment, uid imap.UID) verdict {
+	e := seg.envs[uid]
+	if e == nil {
+		return verdict{}
+	}
+	raw, fetched := seg.bodies[uid]
+	if seg.want[uid] && !fetched {
+		return verdict{}
+	}
+	if w.halt.Load() {
+		return verdict{skipped: true}
+	}
+	d, err := w.o.Decide(ctx, &Message{Envelope: *e, Mailbox: w.o.Mailbox, Raw: raw})
+	if errors.Is(err, ErrStopSweep) {
+		w.halt.Store(true) // what follows would be decided in vain
+	}
+	return verdict{d: d, err: err}
+}
+
+// settle counts the decided segments at the front of inflight, waiting
+// for them until no more than keep are left.
+func (w *sweeper) settle(ctx context.Context, keep int) error {
+	for len(w.inflight) > 0 {
+		seg := w.inflight[0]
+		if len(w.inflight) <= keep {
+			select {
+			case <-seg.done:
+			default:
+				return nil
+			}
+		}
+		<-seg.done
+		w.inflight = w.inflight[1:]
+		if err := w.settleSegment(ctx, seg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settleSegment counts one decided segment's outcomes in UID order and
+// queues its moves; the end of a fetch batch may move and record.
+func (w *sweeper) settleSegment(ctx context.Context, seg *segment) error {
+	for i, uid := range seg.uids {
+		w.done++
+		if e := seg.envs[uid]; e != nil { // else expunged by someone else meanwhile
+			_, fetched := seg.bodies[uid]
+			out := w.account(e, seg.want[uid] && !fetched, seg.verdicts[i])
+			if errors.Is(out.Err, ErrStopSweep) {
+				err := fmt.Errorf("deciding UID %d of %s: %w", uid, w.o.Mailbox, out.Err)
+				// The batches settled before this one are done: move
+				// and record them, as if they had been made at once.
+				if cerr := w.commit(ctx); cerr != nil {
+					return errors.Join(err, cerr)
+				}
+				return err
+			}
+			if out.Action == ActionWouldMove && !w.o.DryRun {
+				w.moveIdx[uid] = len(w.res.Outcomes)
+				w.batchMoves = append(w.batchMoves, MoveRecord{
+					Time: time.Now().UTC(), Mailbox: w.o.Mailbox, UIDValidity: w.res.UIDValidity, UID: uid,
+					MessageID: out.MessageID, Class: out.Class, Reasons: out.Reasons, Dest: w.o.Dest,
+				})
+			}
+			w.res.Outcomes = append(w.res.Outcomes, out)
+		}
+		if w.o.Progress != nil {
+			w.o.Progress(w.done, w.total)
+		}
+	}
+	if seg.batchEnd == 0 {
 		return nil
 	}
-	if err := w.o.Store.SetLastUID(w.o.Mailbox, w.res.UIDValidity, last); err != nil {
-		return fmt.Errorf("recording UID %d as processed in %s: %w", last, w.o.Mailbox, err)
+	if w.o.DryRun {
+		w.res.LastUID = max(w.res.LastUID, seg.batchEnd)
+		return nil
 	}
-	w.res.LastUID = last
+	w.moves = append(w.moves, w.batchMoves...)
+	w.batchMoves = nil
+	w.ready = seg.batchEnd
+	// Each MOVE costs the server time in proportion to the mailbox, so
+	// moves wait for company; but a crash must not lose more than a part of
+	// the sweep's work, so every commitParts of it is committed anyway.
+	if len(w.moves) == 0 || len(w.moves) >= commitMoves || w.done-w.committed >= max(fetchBatch, w.total/commitParts) {
+		return w.commit(ctx)
+	}
 	return nil
 }
 
@@ -311,25 +529,28 @@ func (w *sweeper) segment(batch []imap.UID, envs map[imap.UID]*Envelope, wantBod
 	return batch[:n], fetch
 }
 
-// decide asks Decide about one message and counts the answer.
-func (w *sweeper) decide(ctx context.Context, e *Envelope, needed bool, bodies map[imap.UID][]byte) Outcome {
+// account turns one message's verdict into its outcome and counts it;
+// tooLarge says its body was needed but not fetched.
+func (w *sweeper) account(e *Envelope, tooLarge bool, v verdict) Outcome {
 	out := Outcome{UID: e.UID, MessageID: e.MessageID, Subject: e.Subject, Size: e.Size}
-	raw, fetched := bodies[e.UID]
-	if needed && !fetched {
+	switch {
+	case tooLarge:
 		// Announced as too large, or larger than announced.
 		out.Action = ActionTooLarge
 		w.res.SkippedTooLarge++
 		w.res.Kept++
 		return out
+	case v.skipped:
+		// Only after a decision stopped the sweep, which settles first.
+		v.err = fmt.Errorf("not decided: %w", ErrStopSweep)
 	}
-	m := &Message{Envelope: *e, Mailbox: w.o.Mailbox, Raw: raw}
-	d, err := w.o.Decide(ctx, m)
-	if err != nil {
-		out.Action, out.Err = ActionError, err
+	if v.err != nil {
+		out.Action, out.Err = ActionError, v.err
 		w.res.Errors++
 		w.res.Kept++
 		return out
 	}
+	d := v.d
 	out.Class, out.Reasons = d.Class, d.Reasons
 	if d.MessageID != "" {
 		out.MessageID = d.MessageID
@@ -353,8 +574,38 @@ func (w *sweeper) decide(ctx context.Context, e *Envelope, needed bool, bodies m
 	return out
 }
 
-// move records the intent, moves, and records the result for one batch.
-func (w *sweeper) move(ctx context.Context, moves []MoveRecord, idx map[imap.UID]int) error {
+// commit moves what the settled batches decided and records them as
+// processed: intent, safe move, result, and only then the mailbox's last
+// processed UID, which stops short of any deferred message.
+func (w *sweeper) commit(ctx context.Context) error {
+	if w.o.DryRun || w.ready == 0 {
+		return nil
+	}
+	w.committed = w.done
+	if len(w.moves) > 0 {
+		if err := w.move(ctx, w.moves); err != nil {
+			return err
+		}
+		w.moves = nil
+	}
+	last := w.ready
+	if w.deferFrom != 0 {
+		// Decide the deferred message, and what follows it, again next
+		// time; what moved is gone by then, what stayed is decided alike.
+		last = min(last, w.deferFrom-1)
+	}
+	if last <= w.res.LastUID {
+		return nil
+	}
+	if err := w.o.Store.SetLastUID(w.o.Mailbox, w.res.UIDValidity, last); err != nil {
+		return fmt.Errorf("recording UID %d as processed in %s: %w", last, w.o.Mailbox, err)
+	}
+	w.res.LastUID = last
+	return nil
+}
+
+// move records the intent, moves, and records the result.
+func (w *sweeper) move(ctx context.Context, moves []MoveRecord) error {
 	if !w.destReady {
 		if err := w.s.EnsureMailbox(ctx, w.o.Dest); err != nil {
 			return fmt.Errorf("preparing the destination: %w", err)
@@ -377,8 +628,9 @@ func (w *sweeper) move(ctx context.Context, moves []MoveRecord, idx map[imap.UID
 		moves[i].DestUIDValidity = mr.DestUIDValidity
 		moves[i].DestUID = mr.DestUIDs[moves[i].UID]
 		moves[i].ExpungePending = mr.ExpungePending
-		o := &w.res.Outcomes[idx[moves[i].UID]]
+		o := &w.res.Outcomes[w.moveIdx[moves[i].UID]]
 		o.Action, o.DestUID = ActionMoved, moves[i].DestUID
+		delete(w.moveIdx, moves[i].UID)
 		w.res.Moved++
 	}
 	if err := w.o.Log.Done(ctx, moves); err != nil {

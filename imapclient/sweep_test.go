@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -52,10 +55,13 @@ func TestSweep(t *testing.T) {
 				t.Fatalf("MoveMethod = %v, want %v", got, tt.method)
 			}
 			store, log := newMemStore(), &memLog{}
+			var mu sync.Mutex // Decide runs concurrently
 			var bodies []string
 			decide := func(ctx context.Context, msg *Message) (Decision, error) {
 				if msg.Raw != nil {
+					mu.Lock()
 					bodies = append(bodies, msg.MessageID)
+					mu.Unlock()
 				}
 				return testDecide(ctx, msg)
 			}
@@ -269,11 +275,11 @@ func TestSweepBodySegments(t *testing.T) {
 		m.add(t, "INBOX", testMessage(fmt.Sprintf("b%d@x", i), "backscatter needbody", 10))
 	}
 	s := dial(t, addrConfig(t, m.addr, "alice"))
-	var withBody int
+	var withBody atomic.Int64 // Decide runs concurrently
 	var last [2]int
 	decide := func(ctx context.Context, msg *Message) (Decision, error) {
 		if bytes.HasSuffix(msg.Raw, []byte("xxxxxxxxxx\r\n")) && bytes.HasPrefix(msg.Raw, msg.Header) {
-			withBody++
+			withBody.Add(1)
 		}
 		return testDecide(ctx, msg)
 	}
@@ -284,8 +290,8 @@ func TestSweepBodySegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if withBody != n || res.Moved != n || last != [2]int{n, n} {
-		t.Errorf("%d of %d decided with their body, %d moved, last progress %v", withBody, n, res.Moved, last)
+	if withBody.Load() != n || res.Moved != n || last != [2]int{n, n} {
+		t.Errorf("%d of %d decided with their body, %d moved, last progress %v", withBody.Load(), n, res.Moved, last)
 	}
 }
 
@@ -351,5 +357,145 @@ func TestSweepDefer(t *testing.T) {
 	}
 	if res.Moved != 1 || res.Deferred != 0 || len(res.Outcomes) != 2 {
 		t.Errorf("second sweep: moved %d deferred %d decided %d; want 1, 0, 2 (the deferred one and the one after it)", res.Moved, res.Deferred, len(res.Outcomes))
+	}
+}
+
+// orderLog is a MoveLog and SyncStore that checks the order of a sweep's
+// writes: intent before move before done, each UID once, and no last UID
+// past a message whose move is not done.
+type orderLog struct {
+	t       *testing.T
+	mu      sync.Mutex
+	intents int
+	state   map[imap.UID]string // "intent", "done"
+	last    imap.UID
+}
+
+func (l *orderLog) Intent(_ context.Context, recs []MoveRecord) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.intents++
+	for _, r := range recs {
+		if l.state[r.UID] != "" || r.UID <= l.last {
+			l.t.Errorf("intent for UID %d: already %q, last UID %d", r.UID, l.state[r.UID], l.last)
+		}
+		l.state[r.UID] = "intent"
+	}
+	return nil
+}
+
+func (l *orderLog) Done(_ context.Context, recs []MoveRecord) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range recs {
+		if l.state[r.UID] != "intent" || r.DestUID == 0 {
+			l.t.Errorf("done for UID %d: state %q, dest UID %d", r.UID, l.state[r.UID], r.DestUID)
+		}
+		l.state[r.UID] = "done"
+	}
+	return nil
+}
+
+func (l *orderLog) LastUID(string, uint32) (imap.UID, error) { return l.last, nil }
+
+func (l *orderLog) SetLastUID(_ string, _ uint32, uid imap.UID) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for u, st := range l.state {
+		if u <= uid && st != "done" {
+			l.t.Errorf("last UID %d recorded while UID %d is %q", uid, u, st)
+		}
+	}
+	l.last = uid
+	return nil
+}
+
+// TestSweepGathersMoves: moves of several fetch batches go in few MOVE
+// commands, each recorded before and after, and the last UID never passes
+// a move not done.
+func TestSweepGathersMoves(t *testing.T) {
+	m := newMemServer(t, capsFull)
+	const n = 9 * fetchBatch
+	for i := range n {
+		subject := "ham"
+		if i%3 == 0 {
+			subject = "backscatter"
+		}
+		m.add(t, "INBOX", testMessage(fmt.Sprintf("m%d@x", i), subject, 10))
+	}
+	s := dial(t, addrConfig(t, m.addr, "alice"))
+	l := &orderLog{t: t, state: map[imap.UID]string{}}
+	res, err := s.Sweep(context.Background(), SweepOptions{Dest: "Quarantine", Store: l, Log: l, Decide: testDecide})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := n / 3
+	if res.Moved != want || res.LastUID != n || len(res.Outcomes) != n {
+		t.Errorf("moved %d, last UID %d, %d outcomes; want %d, %d, %d", res.Moved, res.LastUID, len(res.Outcomes), want, n, n)
+	}
+	for i, o := range res.Outcomes {
+		if o.UID != imap.UID(i+1) || (o.Action == ActionMoved) != (i%3 == 0) {
+			t.Fatalf("outcome %d: UID %d %s", i, o.UID, o.Action)
+		}
+	}
+	// Committed in parts of at least a batch, not once per batch.
+	if l.intents < 2 || l.intents >= n/fetchBatch {
+		t.Errorf("%d intents for %d batches", l.intents, n/fetchBatch)
+	}
+	if got := len(mailboxState(t, m.addr, "alice", "Quarantine")); got != want {
+		t.Errorf("Quarantine holds %d, want %d", got, want)
+	}
+}
+
+func TestEvenChunks(t *testing.T) {
+	uids := make([]imap.UID, 2501)
+	for i := range uids {
+		uids[i] = imap.UID(i + 1)
+	}
+	for _, tt := range []struct{ n, max, parts int }{{0, 1000, 0}, {1, 1000, 1}, {1000, 1000, 1}, {1001, 1000, 2}, {2501, 1000, 3}} {
+		got := evenChunks(uids[:tt.n], tt.max)
+		var joined []imap.UID
+		for _, c := range got {
+			if len(c) > tt.max || len(c) < tt.n/len(got) {
+				t.Errorf("%d UIDs: a chunk of %d", tt.n, len(c))
+			}
+			joined = append(joined, c...)
+		}
+		if len(got) != tt.parts || !slices.Equal(joined, uids[:tt.n]) {
+			t.Errorf("%d UIDs: %d chunks, joined %d; want %d chunks", tt.n, len(got), len(joined), tt.parts)
+		}
+	}
+}
+
+// sizedReader is a literal that announces a size, maybe wrongly.
+type sizedReader struct {
+	*bytes.Reader
+	size int64
+}
+
+func (r sizedReader) Size() int64 { return r.size }
+
+func TestReadLimited(t *testing.T) {
+	data := bytes.Repeat([]byte("abcdefgh"), 100)
+	for _, tt := range []struct {
+		name      string
+		r         io.Reader
+		limit     int64
+		want      int
+		truncated bool
+	}{
+		{"announced", sizedReader{bytes.NewReader(data), 800}, 1000, 800, false},
+		{"announced too small", sizedReader{bytes.NewReader(data), 3}, 1000, 800, false},
+		{"announced too large", sizedReader{bytes.NewReader(data), 1 << 40}, 1000, 800, false},
+		{"announced negative", sizedReader{bytes.NewReader(data), -1}, 1000, 800, false},
+		{"plain reader", bytes.NewReader(data), 1000, 800, false},
+		{"over the limit", sizedReader{bytes.NewReader(data), 800}, 100, 100, true},
+		{"exactly the limit", bytes.NewReader(data), 800, 800, false},
+		{"empty", sizedReader{bytes.NewReader(nil), 0}, 100, 0, false},
+	} {
+		b, truncated, err := readLimited(tt.r, tt.limit)
+		if err != nil || b == nil || len(b) != tt.want || truncated != tt.truncated || !bytes.Equal(b, data[:len(b)]) || int64(cap(b)) > tt.limit+1 {
+			t.Errorf("%s: %d bytes (cap %d), truncated %v, %v; want %d, %v", tt.name, len(b), cap(b), truncated, err, tt.want, tt.truncated)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -155,6 +156,8 @@ func (j *job) pass(ctx context.Context, sess *imapclient.Session, st *state.Stor
 		}
 		store = dryRunStore{syncStore{st}, j.dryLast}
 	}
+	// Decide runs on several goroutines at once; mu guards what it counts.
+	var mu sync.Mutex
 	res.sweep, err = sess.Sweep(ctx, imapclient.SweepOptions{
 		Mailbox: j.mailbox,
 		Dest:    j.quarantine,
@@ -162,17 +165,20 @@ func (j *job) pass(ctx context.Context, sess *imapclient.Session, st *state.Stor
 		Log:     newMoveLog(st),
 		NeedBody: func(e *imapclient.Envelope) bool {
 			// A virus scanner sees every message whole.
-			return c.Scanner != nil || classifier.NeedsBody(e.Header, hasNonTextParts(e.BodyStructure))
+			return c.Scanner != nil || classifier.NeedsBody(e.Fields, hasNonTextParts(e.BodyStructure))
 		},
 		Decide: func(ctx context.Context, m *imapclient.Message) (imapclient.Decision, error) {
-			raw := m.Raw
-			if raw == nil {
-				raw = m.Header // the header said it is ordinary mail
+			var v classifier.Verdict
+			if m.Raw == nil {
+				v = classifier.HeaderVerdict() // NeedBody said it is ordinary mail
+			} else {
+				v = c.Classify(ctx, m.Raw)
 			}
-			v := c.Classify(ctx, raw)
 			if v.ScanErr != nil {
+				mu.Lock()
 				res.unscanned++
 				res.scanErr = v.ScanErr
+				mu.Unlock()
 			}
 			if j.details != nil {
 				j.details(m.UID, v)
