@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bounceguard/bounceguard/fixtures"
+	"github.com/bounceguard/bounceguard/internal/mailparse"
 	"github.com/bounceguard/bounceguard/internal/sentindex"
 )
 
@@ -52,6 +53,26 @@ func TestFixtures(t *testing.T) {
 			t.Errorf("%s:\n got  %s %s %s %q <%s>\n want %s %s %s %q <%s>\n reasons %q", f.Name,
 				v.Class, v.Action, r.Kind, r.Format, r.Original.MessageID,
 				e.Class, e.Action, e.Kind, e.Format, e.OriginalMessageID, v.Reasons)
+		}
+	}
+}
+
+// TestFixturesTriage: every bounce-like fixture is one whose header alone
+// says "fetch the body" — else an IMAP sweep would keep it unread.
+func TestFixturesTriage(t *testing.T) {
+	inbox, err := fixtures.Inbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := fixtures.Expected()
+	kind := map[string]string{}
+	for _, e := range want {
+		kind[e.File] = e.Kind
+	}
+	for _, f := range inbox {
+		h, _, _ := mailparse.ParseHeader(f.Raw, mailparse.DefaultLimits.MaxHeaderBytes)
+		if kind[f.Name] != "none" && !NeedsBody(h, false) {
+			t.Errorf("%s (%s): NeedsBody says no from the header", f.Name, kind[f.Name])
 		}
 	}
 }
