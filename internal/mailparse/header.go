@@ -227,7 +227,7 @@ func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 			scratch = appendUnfolded(scratch[:0], v)
 			value = string(scratch)
 		}
-		h = append(h, Field{Key: fieldName(bytes.TrimRight(raw[:colon], " \t")), Value: value})
+		h = append(h, Field{Key: fieldName(trimBlanks(raw[:colon])), Value: value})
 	}
 	return h, nil, ok
 }
@@ -271,7 +271,7 @@ func blankLine(line []byte) bool {
 }
 
 func validKey(k []byte) bool {
-	k = bytes.TrimRight(k, " \t")
+	k = trimBlanks(k)
 	if len(k) == 0 || len(k) > 128 {
 		return false
 	}
@@ -297,11 +297,31 @@ func cutLine(b []byte) (line, rest []byte) {
 func appendUnfolded(dst, v []byte) []byte {
 	v = bytes.TrimSpace(v)
 	for {
-		i := bytes.IndexAny(v, "\r\n")
+		i := indexNewline(v)
 		if i < 0 {
 			return append(dst, v...)
 		}
 		dst = append(dst, v[:i]...)
 		v = v[i+1:]
 	}
+}
+
+// indexNewline is bytes.IndexAny(v, "\r\n") without building a set on
+// every call: header values are short.
+func indexNewline(v []byte) int {
+	for i, c := range v {
+		if c == '\r' || c == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// trimBlanks removes trailing spaces and tabs; bytes.TrimRight builds its
+// cutset anew on every call, in the hottest loop of header parsing.
+func trimBlanks(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
