@@ -1,7 +1,6 @@
 package imapclient
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -18,17 +17,12 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		// Fuzzing runs TestMain in every worker; none needs a server.
-		return m.Run()
-	}
-	srv, err := testdovecot.Start(testdovecot.Options{TLS: true, SpecialUse: map[string]string{"Outgoing": `\Sent`}})
-	switch {
-	case errors.Is(err, testdovecot.ErrNotInstalled) && !testdovecot.Required():
-	case err != nil:
+	srv, err := testdovecot.ForPackage(testdovecot.Options{TLS: true, SpecialUse: map[string]string{"Outgoing": `\Sent`}})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting dovecot:", err)
 		return 1
-	default:
+	}
+	if srv != nil {
 		dovecot = srv
 		defer srv.Stop()
 	}

@@ -8,6 +8,7 @@ package testdovecot
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -294,4 +295,19 @@ func (s *Server) AddUser(name, password string) error {
 		return fmt.Errorf("writing passwd-file of %s: %w", name, err)
 	}
 	return s.mkdirAll(filepath.Join(s.Root, "mail", name, "Maildir"), "cur", "new", "tmp")
+}
+
+// ForPackage starts the one server a test package shares, for its TestMain
+// (call flag.Parse first). It returns nil and no error when the package's
+// tests must skip: dovecot is not installed and not Required, or the test
+// binary is a fuzzing worker, which needs no server.
+func ForPackage(opts Options) (*Server, error) {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return nil, nil
+	}
+	srv, err := Start(opts)
+	if errors.Is(err, ErrNotInstalled) && !Required() {
+		return nil, nil
+	}
+	return srv, err
 }
