@@ -19,6 +19,12 @@ type input struct {
 	subject string // decoded, lower case
 	ctype   string // top-level media type
 	params  map[string]string
+	// names has the bit of every top-level field name (nameBit), so that a
+	// look-up of an absent field costs no scan of the header.
+	names uint64
+	// pairs are the byte pairs of subject, made on first use.
+	pairs     bytePairs
+	pairsDone bool
 
 	textDone  bool
 	txt       string
@@ -36,6 +42,9 @@ func newInput(m *mailparse.Message) *input {
 		subject: strings.ToLower(mailparse.DecodeWords(m.Header.Get("Subject"))),
 	}
 	in.ctype, in.params = m.Header.ContentType()
+	for _, f := range m.Header {
+		in.names |= nameBit(f.Key)
+	}
 	return in
 }
 
@@ -68,7 +77,25 @@ func (in *input) dsn() *dsn.Report {
 }
 
 // header returns the value of the top-level header field key.
-func (in *input) header(key string) string { return in.m.Header.Get(key) }
+func (in *input) header(key string) string {
+	if in.names&nameBit(key) == 0 {
+		return "" // most look-ups are for fields a message does not have
+	}
+	return in.m.Header.Get(key)
+}
+
+// nameBit is the bit of a field name, case folded, in input.names.
+func nameBit(name string) uint64 {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return 1 << (h & 63)
+}
 
 // fromDaemon reports whether the message comes from a mail system rather
 // than a person: MAILER-DAEMON, postmaster and their kin, or an empty
@@ -99,10 +126,47 @@ func (in *input) viaList() bool {
 
 // subjectHas reports whether the lower-cased subject contains any of subs.
 func (in *input) subjectHas(subs ...string) bool {
+	if !in.pairsDone {
+		in.pairs.add(in.subject)
+		in.pairsDone = true
+	}
 	for _, s := range subs {
-		if strings.Contains(in.subject, s) {
+		// Every decoder asks about the subject, with hundreds of phrases
+		// in all: most are ruled out by a pair of their bytes the subject
+		// lacks, without a substring search.
+		if in.pairs.mayHold(s) && strings.Contains(in.subject, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// bytePairs is a 4096-bit set of the (hashed) adjacent byte pairs of a
+// string: a string lacking one of a phrase's pairs cannot contain it.
+type bytePairs [64]uint64
+
+func pairBit(a, b byte) (word int, bit uint64) {
+	k := (uint(a)*131 + uint(b)) & 4095
+	return int(k >> 6), 1 << (k & 63)
+}
+
+func (p *bytePairs) add(s string) {
+	for i := 0; i+1 < len(s); i++ {
+		w, b := pairBit(s[i], s[i+1])
+		p[w] |= b
+	}
+}
+
+// mayHold reports whether s could contain sub: false when one of sub's
+// first and last byte pairs is missing.
+func (p *bytePairs) mayHold(sub string) bool {
+	if len(sub) < 2 {
+		return true
+	}
+	w, b := pairBit(sub[0], sub[1])
+	if p[w]&b == 0 {
+		return false
+	}
+	w, b = pairBit(sub[len(sub)-2], sub[len(sub)-1])
+	return p[w]&b != 0
 }
