@@ -98,35 +98,45 @@ func (p *Proxy) relay(client net.Conn) {
 		client.Close()
 		close(done)
 	}()
-	p.count(io.TeeReader(client, server))
+	p.forward(client, server)
 	server.Close()
 	<-done
 }
 
-// count reads client command lines. Literal payloads (APPEND) could hold the
-// word FETCH, but only the command word after the tag is looked at.
-func (p *Proxy) count(r io.Reader) {
-	br := bufio.NewReaderSize(r, 64*1024)
+// forward copies the client's commands to the server, counting each FETCH
+// before it is sent on, so that a client that has its answer sees it
+// counted. Literal payloads (APPEND) could hold the word FETCH, but only
+// the command word after the tag, at the start of a line, is looked at.
+func (p *Proxy) forward(client io.Reader, server io.Writer) {
+	br := bufio.NewReaderSize(client, 64*1024)
+	midLine := false // the rest of an over-long line is not a command
 	for {
 		line, err := br.ReadSlice('\n')
-		fields := bytes.Fields(line)
-		if len(fields) >= 2 {
-			cmd := fields[1]
-			if bytes.EqualFold(cmd, []byte("UID")) && len(fields) >= 3 {
-				cmd = fields[2]
-			}
-			if bytes.EqualFold(cmd, []byte("FETCH")) {
-				p.fetches.Add(1)
+		if !midLine {
+			p.countFetch(line)
+		}
+		midLine = err == bufio.ErrBufferFull
+		if len(line) > 0 {
+			if _, werr := server.Write(line); werr != nil {
+				return
 			}
 		}
-		if err == bufio.ErrBufferFull {
-			// Drain the rest of an over-long line without counting it again.
-			for err == bufio.ErrBufferFull {
-				_, err = br.ReadSlice('\n')
-			}
-		}
-		if err != nil {
+		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
+	}
+}
+
+func (p *Proxy) countFetch(line []byte) {
+	fields := bytes.Fields(line)
+	if len(fields) < 2 {
+		return
+	}
+	cmd := fields[1]
+	if bytes.EqualFold(cmd, []byte("UID")) && len(fields) >= 3 {
+		cmd = fields[2]
+	}
+	if bytes.EqualFold(cmd, []byte("FETCH")) {
+		p.fetches.Add(1)
 	}
 }
