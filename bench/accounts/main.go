@@ -32,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bounceguard/bounceguard/bench/mailgen"
 	"github.com/bounceguard/bounceguard/bench/procstat"
 	"github.com/bounceguard/bounceguard/fixtures"
 	"github.com/bounceguard/bounceguard/internal/mailparse"
@@ -190,7 +191,7 @@ func fill(srv *testdovecot.Server, n, copies int) ([]account, error) {
 		for c := range copies {
 			for j, f := range inbox {
 				id := fmt.Sprintf("%s.%d.%d@bench.example", a.name, c, j)
-				if err := srv.WriteMessage(a.name, "INBOX", withID(f.Raw, id)); err != nil {
+				if err := srv.WriteMessage(a.name, "INBOX", mailgen.SetHeader(f.Raw, "Message-ID", "<"+id+">")); err != nil {
 					return nil, err
 				}
 				if action[f.Name] == "quarantine" {
@@ -297,20 +298,4 @@ func checkState(bin, config string, a account) string {
 		return fmt.Sprintf("%s: state records %d moves, %d in quarantine; want %d", a.name, st.Moves.Total, st.Quarantined, len(a.move))
 	}
 	return ""
-}
-
-// withID gives a sample message a Message-ID of its own.
-func withID(raw []byte, id string) []byte {
-	h, body, _ := mailparse.ParseHeader(raw, 1<<20)
-	var b bytes.Buffer
-	for _, f := range h {
-		if strings.EqualFold(f.Key, "Message-ID") {
-			fmt.Fprintf(&b, "Message-ID: <%s>\n", id)
-			continue
-		}
-		fmt.Fprintf(&b, "%s: %s\n", f.Key, f.Value)
-	}
-	b.WriteString("\n")
-	b.Write(body)
-	return b.Bytes()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -11,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bounceguard/bounceguard/bench/mailgen"
 	"github.com/bounceguard/bounceguard/fixtures"
-	"github.com/bounceguard/bounceguard/internal/mailparse"
 	"github.com/bounceguard/bounceguard/internal/testdovecot"
 )
 
@@ -51,18 +50,7 @@ func needDovecot(t *testing.T) *testdovecot.Server {
 // withID gives a fixture a Message-ID of its own, so one fixture can stand
 // in a mailbox many times; the original it bounces keeps its id.
 func withID(raw []byte, id string) []byte {
-	h, body, _ := mailparse.ParseHeader(raw, 1<<20)
-	var b bytes.Buffer
-	for _, f := range h {
-		if strings.EqualFold(f.Key, "Message-ID") {
-			fmt.Fprintf(&b, "Message-ID: <%s>\n", id)
-			continue
-		}
-		fmt.Fprintf(&b, "%s: %s\n", f.Key, f.Value)
-	}
-	b.WriteString("\n")
-	b.Write(body)
-	return b.Bytes()
+	return mailgen.SetHeader(raw, "Message-ID", "<"+id+">")
 }
 
 // mailboxIDs reads the Message-IDs of the messages in a Dovecot mailbox
