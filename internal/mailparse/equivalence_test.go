@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"bytes"
+	"mime"
 	"reflect"
 	"strings"
 	"testing"
@@ -89,6 +90,9 @@ func checkSameHeader(t *testing.T, b []byte, maxBytes int) {
 			t.Fatalf("Get(%q) = %q, want %q", k, got, want)
 		}
 	}
+	if bh, bok := ParseHeaderBlock(b, maxBytes); !reflect.DeepEqual(bh, h) || bok != ok {
+		t.Fatalf("ParseHeaderBlock(%q, %d) = %q %v, ParseHeader gives %q %v", b, maxBytes, bh, bok, h, ok)
+	}
 }
 
 func TestParseHeaderSameAsBefore(t *testing.T) {
@@ -125,6 +129,13 @@ func checkSameAddresses(t *testing.T, v string) {
 			t.Fatalf("addressList(%q, %d) = %q, net/mail path gives %q", v, max, got, want)
 		}
 	}
+	want := ""
+	if as := parsedList(v, 1); len(as) > 0 {
+		want = as[0]
+	}
+	if got := Address(v); got != want {
+		t.Fatalf("Address(%q) = %q, net/mail path gives %q", v, got, want)
+	}
 }
 
 func TestSimpleListSameAsNetMail(t *testing.T) {
@@ -132,7 +143,8 @@ func TestSimpleListSameAsNetMail(t *testing.T) {
 		"a@b", "A.B@Example.COM", "<x@y.z>", "Bob Smith <Bob@Example.org>", "Bob<b@x>", "a@b, c@d,e@f",
 		"a@b,", ",a@b", "a@b,,c@d", "a..b@c", ".a@b", "a@b.", "a@-b", "a@b-", "a+tag@x_y.z", "a@b <c@d>",
 		"Bob - Smith <a@b>", " \t<a@b>\t", "Bob\vSmith <a@b>", "<a@b", "a@b>", "<>", "@b", "a@", "1@2",
-		"Ann O'Neil <a@b>", "\"Smith, J\" <j@x>", "x_y@a.b", "a@b_c.d", "undisclosed-recipients:;",
+		"Ann O'Neil <a@b>", "\"Smith, J\" <j@x>", "\"J. O'Neil\" <J@X.org>", "\"\" <a@b>", "\"a\"\"b\" <a@b>",
+		" \"Bob\"  <b@x>", "\"Bob\\\"\" <b@x>", "\"=?utf-8?q?J=C3=B6rg?=\" <j@x>", "x_y@a.b", "a@b_c.d", "undisclosed-recipients:;",
 	} {
 		checkSameAddresses(t, v)
 	}
@@ -143,5 +155,41 @@ func FuzzSimpleListSame(f *testing.F) {
 	f.Add("a.b-c+d_e@x-y.z")
 	f.Fuzz(func(t *testing.T, v string) {
 		checkSameAddresses(t, v)
+	})
+}
+
+func checkSameMediaType(t *testing.T, v string) {
+	t.Helper()
+	mt, params, ok := simpleMediaType(v)
+	if !ok {
+		return
+	}
+	wantType, wantParams, err := mime.ParseMediaType(v)
+	if err != nil {
+		t.Fatalf("simpleMediaType(%q) = %q %q, but mime says %v", v, mt, params, err)
+	}
+	if mt != wantType || !reflect.DeepEqual(params, wantParams) {
+		t.Fatalf("simpleMediaType(%q) = %q %q, mime says %q %q", v, mt, params, wantType, wantParams)
+	}
+}
+
+func TestSimpleMediaTypeSameAsMime(t *testing.T) {
+	for _, v := range []string{
+		"text/plain", "Text/HTML; Charset=UTF-8", `multipart/mixed; boundary="=_a b/c"`, "text/plain;",
+		"text/plain; ", "text/plain;;", "text/plain; a=1; A=2", "text/plain; name*=utf-8''x", `a/b; c="d\"e"`,
+		"a/b c=d", " a/b ;c=d ", "a/b;c=", `a/b;c=""`, "a/", "/b", "a/b/c", "a/b; c=d e", "multipart/report; report-type=delivery-status;\tboundary=x",
+	} {
+		checkSameMediaType(t, v)
+	}
+	if _, _, ok := simpleMediaType(`multipart/alternative; boundary="b1"; charset=us-ascii`); !ok {
+		t.Error("simpleMediaType refuses a common Content-Type")
+	}
+}
+
+func FuzzSimpleMediaTypeSame(f *testing.F) {
+	f.Add(`multipart/mixed; boundary="=_x"; charset=utf-8`)
+	f.Add("text/plain;format=flowed")
+	f.Fuzz(func(t *testing.T, v string) {
+		checkSameMediaType(t, v)
 	})
 }

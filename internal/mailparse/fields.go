@@ -173,13 +173,32 @@ func simpleAddress(p string) (string, bool) {
 	if open < 0 {
 		return "", false
 	}
-	for i := 0; i < open; i++ {
-		if c := p[i]; !isAlnum(c) && c != '-' && c != '_' && c != ' ' && c != '\t' {
-			return "", false
-		}
+	if !simpleName(p[:open]) {
+		return "", false
 	}
 	spec := p[open+1 : len(p)-1]
 	return spec, simpleAddrSpec(spec)
+}
+
+// simpleName reports a display name of plain words (letters, digits, '-'
+// and '_'), or one quoted string of printable ASCII without escapes, as
+// mail clients write names with dots or apostrophes: "J. O'Neil".
+func simpleName(s string) bool {
+	s = strings.Trim(s, " \t")
+	if len(s) >= 3 && s[0] == '"' && s[len(s)-1] == '"' {
+		for i := 1; i < len(s)-1; i++ {
+			if c := s[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' && c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }
 
 // simpleAddrSpec reports whether s is local@domain with both sides
@@ -240,6 +259,12 @@ func splitList(v string) []string {
 
 // Address returns the first addr-spec in v, lower-cased, or "".
 func Address(v string) string {
+	if strings.IndexByte(v, ',') < 0 {
+		// One mailbox, as From and Sender hold: no list to make.
+		if a, ok := simpleAddress(strings.Trim(v, " \t")); ok {
+			return toLowerASCII(a)
+		}
+	}
 	if as := addressList(v, 1); len(as) > 0 {
 		return as[0]
 	}

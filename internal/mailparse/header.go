@@ -103,6 +103,9 @@ func (h Header) ContentType() (string, map[string]string) {
 	if v == "" {
 		return "text/plain", map[string]string{}
 	}
+	if t, params, ok := simpleMediaType(v); ok {
+		return t, params
+	}
 	t, params, err := mime.ParseMediaType(v)
 	if err == nil {
 		return t, params
@@ -119,6 +122,104 @@ func (h Header) ContentType() (string, map[string]string) {
 		t = "text/plain"
 	}
 	return t, looseParams(v[end:])
+}
+
+// simpleMediaType reads the Content-Type values nearly every message has —
+// type/subtype and name=value parameters, values plain tokens or quoted
+// strings without escapes — with one allocation for the map, where
+// mime.ParseMediaType makes several per parameter. ok is false for
+// anything else (RFC 2231 names, escapes, repeated names, stray bytes),
+// which then takes mime's path; for what it accepts the answer is mime's.
+func simpleMediaType(v string) (string, map[string]string, bool) {
+	i := skipBlanks(v, 0)
+	t := tokenEnd(v, i)
+	if t == i || t == len(v) || v[t] != '/' {
+		return "", nil, false
+	}
+	end := tokenEnd(v, t+1)
+	if end == t+1 {
+		return "", nil, false
+	}
+	mt := toLowerASCII(v[i:end])
+	params := map[string]string{}
+	for i = skipBlanks(v, end); i < len(v); {
+		if v[i] != ';' {
+			return "", nil, false
+		}
+		i = skipBlanks(v, i+1)
+		if i == len(v) {
+			break // a trailing ';', which mime allows too
+		}
+		nameEnd := tokenEnd(v, i)
+		if nameEnd == i || nameEnd == len(v) || v[nameEnd] != '=' || strings.IndexByte(v[i:nameEnd], '*') >= 0 {
+			return "", nil, false
+		}
+		name := toLowerASCII(v[i:nameEnd])
+		var value string
+		i = nameEnd + 1
+		if i < len(v) && v[i] == '"' {
+			j := i + 1
+			for j < len(v) && v[j] != '"' {
+				if c := v[j]; c == '\\' || c < 0x20 || c >= 0x7f {
+					return "", nil, false
+				}
+				j++
+			}
+			if j == len(v) {
+				return "", nil, false
+			}
+			value, i = v[i+1:j], j+1
+		} else {
+			j := tokenEnd(v, i)
+			if j == i {
+				return "", nil, false
+			}
+			value, i = v[i:j], j
+		}
+		if _, dup := params[name]; dup {
+			return "", nil, false
+		}
+		params[name] = value
+		i = skipBlanks(v, i)
+	}
+	return mt, params, true
+}
+
+// tokenEnd returns where the RFC 2045 token starting at i ends.
+func tokenEnd(s string, i int) int {
+	for i < len(s) && isTokenByte(s[i]) {
+		i++
+	}
+	return i
+}
+
+func isTokenByte(c byte) bool { return tokenBytes[c] }
+
+// tokenBytes are the bytes of an RFC 2045 token: printable ASCII but the
+// tspecials.
+var tokenBytes = func() (t [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(c))
+	}
+	return t
+}()
+
+func skipBlanks(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// toLowerASCII is strings.ToLower for ASCII s, without allocating when s
+// has no upper-case letter.
+func toLowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // looseParams reads name=value pairs the way broken mailers write them:
@@ -168,6 +269,23 @@ func looseParams(s string) map[string]string {
 // its own (callers keep values, such as a Message-ID for a whole run, and a
 // value must not hold the rest of the header in memory with it).
 func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
+	return parseHeader(b, maxBytes, "")
+}
+
+// ParseHeaderBlock is ParseHeader for b holding a header and nothing else,
+// as IMAP's BODY[HEADER] returns it, for a Header that lives no longer than
+// b: one copy of b is made, and the values that need no unfolding are
+// pieces of it, which spares a string per field. A value kept beyond the
+// Header keeps that whole copy in memory: strings.Clone it.
+func ParseHeaderBlock(b []byte, maxBytes int) (h Header, ok bool) {
+	block := string(b[:min(len(b), maxBytes+1)])
+	h, _, ok = parseHeader(b, maxBytes, block)
+	return h, ok
+}
+
+// parseHeader is ParseHeader, with values cut from block where they need no
+// unfolding when block is b's copy as far as it goes.
+func parseHeader(b []byte, maxBytes int, block string) (h Header, body []byte, ok bool) {
 	ok = true
 	rest := b
 	var scratch []byte
@@ -198,6 +316,7 @@ func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 		for len(end) > 0 && (end[0] == ' ' || end[0] == '\t') {
 			_, end = cutLine(end)
 		}
+		start := len(b) - len(rest)
 		raw := rest[:len(rest)-len(end)]
 		rest = end
 		colon := bytes.IndexByte(raw, ':')
@@ -222,7 +341,12 @@ func ParseHeader(b []byte, maxBytes int) (h Header, body []byte, ok bool) {
 		}
 		var value string
 		if v := bytes.TrimSpace(raw[colon+1:]); bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
-			value = string(v)
+			// v is a piece of raw, which starts at start in b.
+			if at := start + cap(raw) - cap(v); block != "" && len(v) > 0 && at+len(v) <= len(block) {
+				value = block[at : at+len(v)]
+			} else {
+				value = string(v)
+			}
 		} else {
 			scratch = appendUnfolded(scratch[:0], v)
 			value = string(scratch)
