@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -69,10 +71,7 @@ func (s *Session) fetchEnvelopes(ctx context.Context, uids []imap.UID, structure
 // goes on. An envelope the server answered for only in part is handed over
 // too, before it is asked for again.
 func (s *Session) fetchEnvelopesWith(ctx context.Context, uids []imap.UID, structure bool, got func(*Envelope)) (map[imap.UID]*Envelope, error) {
-	opts := &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true, BodySection: []*imap.FetchItemBodySection{headerSection}}
-	if structure {
-		opts.BodyStructure = &imap.FetchItemBodyStructure{Extended: true}
-	}
+	opts := envelopeOptions(structure)
 	out := make(map[imap.UID]*Envelope, len(uids))
 	for _, batch := range chunks(uids, fetchBatch) {
 		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out, got); err != nil {
@@ -99,23 +98,119 @@ func (s *Session) fetchEnvelopesWith(ctx context.Context, uids []imap.UID, struc
 	return out, nil
 }
 
+// envelopeOptions is what an envelope FETCH asks for.
+func envelopeOptions(structure bool) *imap.FetchOptions {
+	opts := &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true, BodySection: []*imap.FetchItemBodySection{headerSection}}
+	if structure {
+		opts.BodyStructure = &imap.FetchItemBodyStructure{Extended: true}
+	}
+	return opts
+}
+
 func (s *Session) fetchEnvelopeBatch(ctx context.Context, batch []imap.UID, opts *imap.FetchOptions, out map[imap.UID]*Envelope, got func(*Envelope)) error {
-	step := fmt.Sprintf("fetching headers of %d messages (UIDs %d-%d) from %s", len(batch), batch[0], batch[len(batch)-1], s.selected)
-	return s.do(ctx, step, func() error {
-		cmd := s.c.Fetch(imap.UIDSetNum(batch...), opts)
-		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-			e, err := readEnvelope(msg)
-			if err != nil {
-				cmd.Close()
-				return err
-			}
-			if e.UID != 0 && out[e.UID] == nil {
-				out[e.UID] = e
-				got(e)
+	return s.do(ctx, envelopeStep(batch, s.selected), func() error {
+		return readEnvelopes(s.c.Fetch(imap.UIDSetNum(batch...), opts), out, got)
+	})
+}
+
+func envelopeStep(batch []imap.UID, mailbox string) string {
+	return fmt.Sprintf("fetching headers of %d messages (UIDs %d-%d) from %s", len(batch), batch[0], batch[len(batch)-1], mailbox)
+}
+
+// readEnvelopes reads a header FETCH's answers into out, handing each new
+// envelope to got, and ends the command.
+func readEnvelopes(cmd *imapclient.FetchCommand, out map[imap.UID]*Envelope, got func(*Envelope)) error {
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		e, err := readEnvelope(msg)
+		if err != nil {
+			cmd.Close()
+			return err
+		}
+		if e.UID != 0 && out[e.UID] == nil {
+			out[e.UID] = e
+			got(e)
+		}
+	}
+	return cmd.Close()
+}
+
+// envelopeFetch is a header FETCH under way, its answers read on a
+// goroutine of its own. Several can be in flight at once, so the server
+// always has the next one to work on; they must be read concurrently, since
+// a server may run pipelined FETCHes in parallel and interleave their
+// answers (Dovecot does).
+type envelopeFetch struct {
+	uids []imap.UID
+	envs map[imap.UID]*Envelope
+	done chan struct{}
+	err  error
+}
+
+// startEnvelopes sends a header FETCH for uids and reads its answers in
+// the background, handing each envelope to got on that goroutine; await
+// waits for the end. Every started fetch must be awaited before the
+// Session runs anything else.
+func (s *Session) startEnvelopes(uids []imap.UID, opts *imap.FetchOptions, got func(*Envelope)) *envelopeFetch {
+	f := &envelopeFetch{uids: uids, envs: make(map[imap.UID]*Envelope, len(uids)), done: make(chan struct{})}
+	if s.broken != nil {
+		f.err = fmt.Errorf("connection unusable after an earlier failure (%v): reconnect", s.broken)
+		close(f.done)
+		return f
+	}
+	cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
+	go func() {
+		defer close(f.done)
+		f.err = readEnvelopes(cmd, f.envs, got)
+	}()
+	return f
+}
+
+// await waits for f's answers within the command timeout (closing the
+// connection when it passes, as do does). A message the server answered
+// for only in part is asked for once more, and got sees its new envelope.
+func (s *Session) await(ctx context.Context, f *envelopeFetch, opts *imap.FetchOptions, got func(*Envelope)) (map[imap.UID]*Envelope, error) {
+	err := s.do(ctx, envelopeStep(f.uids, s.selected), func() error {
+		<-f.done
+		return f.err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var retry []imap.UID
+	for _, uid := range f.uids {
+		if e, ok := f.envs[uid]; ok && e.Header == nil {
+			delete(f.envs, uid)
+			retry = append(retry, uid)
+		}
+	}
+	if len(retry) > 0 {
+		if err := s.fetchEnvelopeBatch(ctx, retry, opts, f.envs, got); err != nil {
+			return nil, err
+		}
+		for _, uid := range retry {
+			if e, ok := f.envs[uid]; ok && e.Header == nil {
+				delete(f.envs, uid)
 			}
 		}
-		return cmd.Close()
-	})
+	}
+	return f.envs, nil
+}
+
+// drain waits for f to end, whatever its outcome, for what the sweep
+// leaves behind on its way out: within the command timeout even when ctx
+// is done, since the Session must not run another command before.
+func (s *Session) drain(f *envelopeFetch) {
+	select {
+	case <-f.done:
+		return
+	case <-time.After(s.cfg.CommandTimeout):
+	}
+	s.c.Close()
+	if s.broken == nil {
+		s.broken = fmt.Errorf("%s: no answer within %s", envelopeStep(f.uids, s.selected), s.cfg.CommandTimeout)
+	}
+	s.selected = ""
+	<-f.done
 }
 
 // readEnvelope reads one message's answer; the header is left unparsed.
@@ -150,11 +245,13 @@ func (e *Envelope) parse() {
 	if e.Header == nil {
 		return
 	}
-	h, _, _ := mailparse.ParseHeader(e.Header, MaxHeaderBytes)
+	// The fields live as long as the envelope; the three strings below
+	// outlive it (in a sweep's outcomes), so they are copies of their own.
+	h, _ := mailparse.ParseHeaderBlock(e.Header, MaxHeaderBytes)
 	e.Fields = h
-	e.MessageID = mailparse.MessageID(h.Get("Message-ID"))
-	e.From = mailparse.DecodeWords(h.Get("From"))
-	e.Subject = mailparse.DecodeWords(h.Get("Subject"))
+	e.MessageID = strings.Clone(mailparse.MessageID(h.Get("Message-ID")))
+	e.From = strings.Clone(mailparse.DecodeWords(h.Get("From")))
+	e.Subject = strings.Clone(mailparse.DecodeWords(h.Get("Subject")))
 }
 
 // readLimited reads at most limit bytes, reporting whether there was more.

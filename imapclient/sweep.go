@@ -206,6 +206,8 @@ func (s *Session) Sweep(ctx context.Context, o SweepOptions) (SweepResult, error
 	}
 	s.log.Debug("sweep", "mailbox", o.Mailbox, "uidvalidity", sel.UIDValidity, "last_uid", last, "new", len(uids))
 
+	// Sized once for most mailboxes: growing it by doubling copies it all.
+	res.Outcomes = make([]Outcome, 0, min(len(uids), 1<<17))
 	sw := &sweeper{s: s, o: o, res: &res, total: len(uids), moveIdx: map[imap.UID]int{}}
 	err = sw.run(ctx, uids) // before res is read: run fills it in
 	return res, err
@@ -282,6 +284,12 @@ type verdict struct {
 	skipped bool
 }
 
+// headersAhead is how many header FETCHes are in flight besides the batch
+// being worked on: the server prepares the next batches while this one's
+// messages are fetched whole and decided, instead of waiting for a command
+// after each batch.
+const headersAhead = 2
+
 // run fetches on this goroutine while workers decide the segments already
 // fetched, and settles the decided ones in order.
 func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
@@ -302,18 +310,35 @@ func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
 		close(segs)
 		wg.Wait()
 	}()
-	for _, batch := range chunks(uids, fetchBatch) {
+	batches := chunks(uids, fetchBatch)
+	var ahead []*batchFetch
+	defer func() {
+		// Every FETCH sent is read to its end before the Session runs
+		// anything else: those of batches a stop or an error left behind.
+		for _, b := range ahead {
+			w.drain(b)
+		}
+	}()
+	for next := 0; ; {
 		select {
 		case <-w.o.Stop:
 			w.s.log.Debug("sweep stopped between batches", "mailbox", w.o.Mailbox)
 			return w.finish(ctx)
 		default:
 		}
-		if err := w.fetch(ctx, batch, segs, workers); err != nil {
+		for len(ahead) <= headersAhead && next < len(batches) {
+			ahead = append(ahead, w.start(batches[next], workers))
+			next++
+		}
+		if len(ahead) == 0 {
+			return w.finish(ctx)
+		}
+		b := ahead[0]
+		ahead = ahead[1:]
+		if err := w.fetch(ctx, b, segs, workers); err != nil {
 			return err
 		}
 	}
-	return w.finish(ctx)
 }
 
 // finish settles what is in flight and moves and records the rest.
@@ -324,13 +349,14 @@ func (w *sweeper) finish(ctx context.Context) error {
 	return w.commit(ctx)
 }
 
-// fetch fetches one batch's envelopes and, segment by segment, the whole
-// messages they need, handing each segment to the workers.
-func (w *sweeper) fetch(ctx context.Context, batch []imap.UID, segs chan<- *segment, workers int) error {
-	envs, wantBody, err := w.envelopes(ctx, batch, workers)
+// fetch waits for one batch's envelopes and, segment by segment, fetches
+// the whole messages they need, handing each segment to the workers.
+func (w *sweeper) fetch(ctx context.Context, b *batchFetch, segs chan<- *segment, workers int) error {
+	envs, wantBody, err := w.envelopes(ctx, b)
 	if err != nil {
 		return err
 	}
+	batch := b.f.uids
 	last := batch[len(batch)-1]
 	// Whole messages are fetched and decided in segments whose bodies
 	// together stay within bodyBatchBytes, so memory does not grow with the
@@ -359,45 +385,71 @@ func (w *sweeper) fetch(ctx context.Context, batch []imap.UID, segs chan<- *segm
 	return nil
 }
 
-// envelopes fetches the envelopes of batch, and has helpers parse each
-// header and ask NeedBody about it while the next ones arrive: on this
-// goroutine, which the network waits on, they would add to the time.
-func (w *sweeper) envelopes(ctx context.Context, batch []imap.UID, helpers int) (map[imap.UID]*Envelope, map[imap.UID]bool, error) {
-	type prepared struct {
-		e    *Envelope
-		need bool
-	}
-	todo := make(chan *prepared, fetchBatch)
-	var all []*prepared
-	var wg sync.WaitGroup
+// batchFetch is one fetch batch's envelopes on their way: the FETCH's
+// answers are read on a goroutine of their own, and helpers parse each
+// header and ask NeedBody about it as it arrives (on the goroutine the
+// network waits on, that would add to the time).
+type batchFetch struct {
+	f    *envelopeFetch
+	got  func(*Envelope)
+	all  []*prepared
+	todo chan *prepared
+	wg   sync.WaitGroup
+}
+
+type prepared struct {
+	e    *Envelope
+	need bool
+}
+
+// start sends the header FETCH of batch and sets helpers to work on it.
+func (w *sweeper) start(batch []imap.UID, helpers int) *batchFetch {
+	// Buffered for the whole batch (and a retry of part of it, while the
+	// helpers take from it), so the reading goroutine never waits.
+	b := &batchFetch{todo: make(chan *prepared, len(batch))}
 	for range helpers {
-		wg.Add(1)
+		b.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for p := range todo {
+			defer b.wg.Done()
+			for p := range b.todo {
 				p.e.parse()
 				p.need = w.o.NeedBody != nil && p.e.Header != nil && w.o.NeedBody(p.e)
 			}
 		}()
 	}
-	envs, err := w.s.fetchEnvelopesWith(ctx, batch, true, func(e *Envelope) {
+	b.got = func(e *Envelope) {
 		p := &prepared{e: e}
-		all = append(all, p)
-		todo <- p
-	})
-	close(todo)
-	wg.Wait()
+		b.all = append(b.all, p)
+		b.todo <- p
+	}
+	b.f = w.s.startEnvelopes(batch, envelopeOptions(true), b.got)
+	return b
+}
+
+// envelopes waits for a batch's envelopes and says which messages to fetch
+// whole.
+func (w *sweeper) envelopes(ctx context.Context, b *batchFetch) (map[imap.UID]*Envelope, map[imap.UID]bool, error) {
+	envs, err := w.s.await(ctx, b.f, envelopeOptions(true), b.got)
+	close(b.todo)
+	b.wg.Wait()
 	if err != nil {
 		return nil, nil, err
 	}
 	wantBody := map[imap.UID]bool{}
-	for _, p := range all {
+	for _, p := range b.all {
 		// An envelope asked for again replaced the first one.
 		if p.need && envs[p.e.UID] == p.e {
 			wantBody[p.e.UID] = true
 		}
 	}
 	return envs, wantBody, nil
+}
+
+// drain waits for a batch the sweep will not work on.
+func (w *sweeper) drain(b *batchFetch) {
+	w.s.drain(b.f)
+	close(b.todo)
+	b.wg.Wait()
 }
 
 // work decides messages of the segments it is handed, claiming one index
