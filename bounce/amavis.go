@@ -1,7 +1,5 @@
 package bounce
 
-import "strings"
-
 // amavisd-new, the content filter, sends standard DSNs from "Content-filter
 // at mx.example.net <postmaster@…>" when it rejects mail: "Undeliverable
 // mail, MTA-BLOCKED", "Considered UNSOLICITED BULK EMAIL, apparently from
@@ -13,7 +11,7 @@ import "strings"
 
 // matchAmavis: amavis's fixed display name on its notices.
 func matchAmavis(in *input) bool {
-	return strings.Contains(strings.ToLower(in.header("From")), "content-filter at ")
+	return containsFold(in.header("From"), "content-filter at ")
 }
 
 // decodeAmavis reads amavis's DSN.

@@ -111,8 +111,14 @@ func challengeHeader(in *input) bool {
 // challengeAgent reports a challenge-response product naming itself.
 func challengeAgent(in *input) bool {
 	name, _, _ := strings.Cut(in.header("From"), "<")
-	s := strings.ToLower(in.header("X-Mailer") + " " + in.header("X-Delivery-Agent") + " " + name)
-	return hasAny(s, challengeAgents...)
+	for _, s := range []string{in.header("X-Mailer"), in.header("X-Delivery-Agent"), name} {
+		for _, agent := range challengeAgents {
+			if containsFold(s, agent) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isChallenge: a challenge header or product, or a challenge subject.

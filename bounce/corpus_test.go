@@ -83,11 +83,36 @@ func FuzzInspect(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := Inspect(b)
+		m := mailparse.Parse(b)
+		r := InspectMessage(m)
 		if r == nil || r.Kind == "" {
 			t.Fatalf("Inspect returned %+v", r)
 		}
+		// The header triage, with what a structure shows (as IMAP's
+		// BODYSTRUCTURE does), must never skip what the decoders detect.
+		if r.Kind != None && !MightBe(m.Header) && !structureSaysLook(m) {
+			t.Fatalf("%s/%s, but MightBe says no from its header", r.Kind, r.Format)
+		}
 	})
+}
+
+// structureSaysLook is what bounceguard's IMAP sweep reads from a
+// message's structure before its header triage: anything but text, or a
+// container other than mixed, alternative or related, is fetched whole.
+func structureSaysLook(m *mailparse.Message) bool {
+	for _, p := range m.Parts {
+		major, minor, _ := strings.Cut(p.MediaType, "/")
+		switch {
+		case major == "multipart" && minor != "mixed" && minor != "alternative" && minor != "related":
+			return true
+		case major != "multipart" && major != "text":
+			return true
+		}
+		if d, _, _ := strings.Cut(p.Header.Get("Content-Disposition"), ";"); strings.EqualFold(strings.TrimSpace(d), "attachment") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestCorpusMightBe: the header-only triage says "look further" for every

@@ -40,8 +40,8 @@ func matchExchange(in *input) bool {
 	if in.subjectHas(exchangeSubjects...) {
 		return true
 	}
-	xm := strings.ToLower(in.header("X-Mailer"))
-	if strings.Contains(xm, "internet mail service") || strings.Contains(xm, "microsoft exchange") {
+	xm := in.header("X-Mailer")
+	if containsFold(xm, "internet mail service") || containsFold(xm, "microsoft exchange") {
 		return true
 	}
 	for _, v := range h.Values("Received") {

@@ -127,20 +127,36 @@ func decodeGeneric(in *input) *Report {
 }
 
 // matchGeneric: a mail system's address, an empty envelope sender, the
-// Exim/Gmail X-Failed-Recipients field, or a bounce subject.
+// Exim/Gmail X-Failed-Recipients field; a no-reply address only without
+// List-Unsubscribe. It is exactly what decodeGeneric asks of the header,
+// so that the header triage (MightBe) sends no more newsletters and
+// people's "Fwd: Undelivered Mail" for a whole fetch than it must.
 func matchGeneric(in *input) bool {
-	return senderEvidence(in) > 0 || in.subjectHas(bounceSubjects...)
+	switch senderEvidence(in) {
+	case 2:
+		return true
+	case 1:
+		return in.header("List-Unsubscribe") == ""
+	}
+	return false
 }
 
 // senderEvidence rates how surely a mail system sent the message: 2 for
 // MAILER-DAEMON, postmaster, an empty envelope sender or X-Failed-Recipients;
 // 1 for the no-reply kind of address, which newsletters use too; 0 else.
 func senderEvidence(in *input) int {
+	if in.evidence == 0 {
+		in.evidence = int8(findSenderEvidence(in)) + 1
+	}
+	return int(in.evidence) - 1
+}
+
+func findSenderEvidence(in *input) int {
 	if in.header("X-Failed-Recipients") != "" || daemonFromField(in) {
 		return 2
 	}
-	rp := strings.ToLower(strings.TrimSpace(in.header("Return-Path")))
-	if rp == "<>" || rp == "<mailer-daemon>" || strings.HasPrefix(rp, "<mailer-daemon@") {
+	rp := strings.TrimSpace(in.header("Return-Path"))
+	if rp == "<>" || strings.EqualFold(rp, "<mailer-daemon>") || hasPrefixFold(rp, "<mailer-daemon@") {
 		return 2
 	}
 	local, _, _ := strings.Cut(in.from, "@")
@@ -165,8 +181,8 @@ func daemonFromField(in *input) bool {
 	if in.from != "" {
 		return false
 	}
-	f := strings.ToLower(strings.TrimSpace(in.header("From")))
-	return f == "<>" || strings.Contains(f, "mailer-daemon") || strings.Contains(f, "postmaster")
+	f := strings.TrimSpace(in.header("From"))
+	return f == "<>" || containsFold(f, "mailer-daemon") || containsFold(f, "postmaster")
 }
 
 // hasReplyCode reports an SMTP reply code of a failure (4xx or 5xx, RFC 5321

@@ -19,7 +19,7 @@ import (
 
 // matchIMailServer: IMail's X-Mailer.
 func matchIMailServer(in *input) bool {
-	return strings.Contains(strings.ToLower(in.header("X-Mailer")), "<smtp32 ")
+	return containsFold(in.header("X-Mailer"), "<smtp32 ")
 }
 
 // decodeIMailServer reads an IMail bounce.

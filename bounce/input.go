@@ -21,7 +21,7 @@ type input struct {
 	params  map[string]string
 	// names has the bit of every top-level field name (nameBit), so that a
 	// look-up of an absent field costs no scan of the header.
-	names uint64
+	names nameSet
 	// pairs are the byte pairs of subject, made on first use.
 	pairs     bytePairs
 	pairsDone bool
@@ -33,6 +33,10 @@ type input struct {
 
 	dsnDone bool
 	dsnRep  *dsn.Report
+
+	// Answers many decoders ask for, made on first use: 0 not yet, else
+	// the answer plus one.
+	daemon, evidence, forwarded int8
 }
 
 func newInput(m *mailparse.Message) *input {
@@ -43,7 +47,7 @@ func newInput(m *mailparse.Message) *input {
 	}
 	in.ctype, in.params = m.Header.ContentType()
 	for _, f := range m.Header {
-		in.names |= nameBit(f.Key)
+		in.names.add(f.Key)
 	}
 	return in
 }
@@ -78,29 +82,54 @@ func (in *input) dsn() *dsn.Report {
 
 // header returns the value of the top-level header field key.
 func (in *input) header(key string) string {
-	if in.names&nameBit(key) == 0 {
+	if !in.names.mayHave(key) {
 		return "" // most look-ups are for fields a message does not have
 	}
 	return in.m.Header.Get(key)
 }
 
-// nameBit is the bit of a field name, case folded, in input.names.
-func nameBit(name string) uint64 {
-	h := uint32(2166136261) // FNV-1a
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h = (h ^ uint32(c)) * 16777619
+// nameSet is a 256-bit set of (hashed) field names, case folded: a
+// message's thirty-odd fields leave most bits clear.
+type nameSet [4]uint64
+
+func (s *nameSet) add(name string) {
+	w, b := nameBit(name)
+	s[w] |= b
+}
+
+func (s *nameSet) mayHave(name string) bool {
+	w, b := nameBit(name)
+	return s[w]&b != 0
+}
+
+// nameBit is the word and bit of a field name in a nameSet. Every header
+// look-up computes it, so it reads only the length and the last two bytes,
+// which tell most field names apart; names that share a bit only cost a
+// scan.
+func nameBit(name string) (int, uint64) {
+	n := len(name)
+	h := uint(n) * 31
+	if n >= 2 {
+		// |0x20 folds ASCII letters; other bytes only map to another bit.
+		h += uint(name[n-1]|0x20)*7 + uint(name[n-2]|0x20)
 	}
-	return 1 << (h & 63)
+	return int(h>>6) & 3, 1 << (h & 63)
 }
 
 // fromDaemon reports whether the message comes from a mail system rather
 // than a person: MAILER-DAEMON, postmaster and their kin, or an empty
 // envelope sender.
 func (in *input) fromDaemon() bool {
+	if in.daemon == 0 {
+		in.daemon = 1
+		if in.isFromDaemon() {
+			in.daemon = 2
+		}
+	}
+	return in.daemon == 2
+}
+
+func (in *input) isFromDaemon() bool {
 	local, _, _ := strings.Cut(in.from, "@")
 	switch local {
 	case "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon",

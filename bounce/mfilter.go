@@ -31,7 +31,7 @@ func matchMFilter(in *input) bool {
 	if forwardedByPerson(in) {
 		return false
 	}
-	return in.subjectHas("failure notice") || strings.Contains(strings.ToLower(in.header("X-Mailer")), "m-filter")
+	return in.subjectHas("failure notice") || containsFold(in.header("X-Mailer"), "m-filter")
 }
 
 // decodeMFilter reads an m-FILTER bounce.

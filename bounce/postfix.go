@@ -173,6 +173,16 @@ const maxDiagnostic = 2048
 // forwardedByPerson reports a person passing a bounce on ("Fwd: Returned
 // mail"): no bounce itself, and one that must never be moved.
 func forwardedByPerson(in *input) bool {
+	if in.forwarded == 0 {
+		in.forwarded = 1
+		if isForwardedByPerson(in) {
+			in.forwarded = 2
+		}
+	}
+	return in.forwarded == 2
+}
+
+func isForwardedByPerson(in *input) bool {
 	s := strings.TrimSpace(in.subject)
 	for _, p := range []string{"fwd:", "fw:", "re:", "aw:", "wg:", "tr:", "rv:", "sv:", "vs:", "enc:"} {
 		if strings.HasPrefix(s, p) {

@@ -13,6 +13,9 @@ func isDSN(in *input) bool {
 		rt := strings.ToLower(in.params["report-type"])
 		return rt == "delivery-status" || rt == "global-delivery-status" || rt == ""
 	}
+	if in.ctype == "message/delivery-status" || in.ctype == "message/global-delivery-status" {
+		return true // a report without its container; MightBe sees no parts
+	}
 	for _, p := range in.m.Parts {
 		if p.MediaType == "message/delivery-status" || p.MediaType == "message/global-delivery-status" {
 			return true

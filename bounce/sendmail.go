@@ -45,7 +45,7 @@ func matchSendmail(in *input) bool {
 		return false
 	}
 	return in.subjectHas(sendmailSubjects...) ||
-		strings.Contains(strings.ToLower(in.header("From")), "mail delivery subsystem")
+		containsFold(in.header("From"), "mail delivery subsystem")
 }
 
 // decodeSendmail reads a Sendmail DSN, delay warning or plain-text bounce.

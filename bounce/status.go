@@ -79,3 +79,31 @@ func firstMarker(lower string, markers []string) int {
 	}
 	return at
 }
+
+// containsFold reports whether s contains sub, folding ASCII letters only;
+// sub is written in lower case. It spares a header its lower-cased copy.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for j < len(sub) && lowerByte(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixFold is strings.HasPrefix folding ASCII letters; prefix is
+// written in lower case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && containsFold(s[:len(prefix)], prefix)
+}
+
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

@@ -8,7 +8,11 @@ import "github.com/bounceguard/bounceguard/internal/mailparse"
 // body; a true one only means "fetch it and look".
 func MightBe(h mailparse.Header) bool {
 	in := newInput(&mailparse.Message{Header: h})
+	viaList := in.viaList()
 	for _, d := range decoders {
+		if d.format == "rfc3834" && viaList {
+			continue // an auto-reply to a list post is list traffic (inspect)
+		}
 		if d.match(in) {
 			return true
 		}

@@ -17,6 +17,14 @@ func NeedsBody(h mailparse.Header, nonText bool) bool {
 
 // HeaderVerdict is the verdict on a message for which NeedsBody said no:
 // ordinary mail, as Classify would find it, without parsing it again.
+//
+// It is the verdict on most of a mailbox, so its Reasons and Report are
+// shared by every call: read them, never change them.
 func HeaderVerdict() Verdict {
-	return Verdict{Class: Clean, Action: Keep, Reasons: []string{"not bounce-like"}, Report: &bounce.Report{Kind: bounce.None}}
+	return Verdict{Class: Clean, Action: Keep, Reasons: notBounceLike[:1:1], Report: &noReport}
 }
+
+var (
+	notBounceLike = []string{"not bounce-like"}
+	noReport      = bounce.Report{Kind: bounce.None}
+)
