@@ -118,7 +118,13 @@ func TestOnceDovecot(t *testing.T) {
 	}
 
 	args := imapArgs(t, srv, user, "")
-	code, out, errOut := runCmd(t, "", append([]string{"once", "--verbose"}, args...)...)
+	// A dry run first: it says what it would move, and moves nothing.
+	code, out, errOut := runCmd(t, "", append([]string{"once", "--dry-run"}, args...)...)
+	if wantLine := fmt.Sprintf("would move %d to Quarantine", len(wantQuarantine)); code != exitOK || !strings.Contains(out, wantLine) {
+		t.Errorf("once --dry-run: exit %d, want %q in\n%s\n%s", code, wantLine, out[max(0, len(out)-500):], errOut)
+	}
+	sameIDs(t, "INBOX after once --dry-run", mailboxIDs(t, srv, user, "INBOX"), before)
+	code, out, errOut = runCmd(t, "", append([]string{"once", "--verbose"}, args...)...)
 	if code != exitOK {
 		t.Fatalf("once: exit %d\n%s\n%s", code, out, errOut)
 	}

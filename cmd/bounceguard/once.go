@@ -120,9 +120,13 @@ func writeOnceText(w io.Writer, res *jobResult, quarantine string, dryRun bool) 
 	}
 	fmt.Fprintf(w, "Sent folder %q: %d messages known (%d new), covering %s.\n", res.sentFolder, res.sent.Len(), res.sentNew, cover)
 	fmt.Fprintf(w, "%s: %d new messages.\n", sw.Mailbox, len(sw.Outcomes))
+	wouldMove := 0
 	for _, o := range sw.Outcomes {
 		if o.Action == imapclient.ActionKept {
 			continue
+		}
+		if o.Action == imapclient.ActionWouldMove {
+			wouldMove++
 		}
 		reason := ""
 		if len(o.Reasons) > 0 {
@@ -133,11 +137,11 @@ func writeOnceText(w io.Writer, res *jobResult, quarantine string, dryRun bool) 
 		}
 		fmt.Fprintf(w, "  %-10s %-14s UID %-7d %q\n             %s\n", o.Action, o.Class, o.UID, truncate(o.Subject, 60), reason)
 	}
-	verb := "moved"
+	verb, n := "moved", sw.Moved
 	if dryRun {
-		verb = "would move"
+		verb, n = "would move", wouldMove
 	}
-	fmt.Fprintf(w, "\n%s, %s %d to %s", classCounts(sw.Classes), verb, sw.Moved, quarantine)
+	fmt.Fprintf(w, "\n%s, %s %d to %s", classCounts(sw.Classes), verb, n, quarantine)
 	if sw.Moved > 0 && !dryRun {
 		fmt.Fprintf(w, " (%s)", sw.Method)
 	}
