@@ -23,16 +23,13 @@ const (
 	// bodyBatchBytes and bodyBatchCount bound one whole-message FETCH.
 	bodyBatchBytes = 32 << 20
 	bodyBatchCount = 100
-	// maxFlags bounds the flags kept per message.
-	maxFlags = 64
 )
 
 // Envelope is what the first, cheap fetch learns about a message: enough for
 // a caller to say whether the whole message is needed.
 type Envelope struct {
-	UID   imap.UID
-	Size  int64
-	Flags []imap.Flag
+	UID  imap.UID
+	Size int64
 	// BodyStructure is nil when the server sent none (FetchHeaders).
 	BodyStructure imap.BodyStructure
 	// Header is the raw header block, at most MaxHeaderBytes of it.
@@ -46,17 +43,12 @@ type Envelope struct {
 	MessageID, From, Subject string
 }
 
-// HasFlag reports whether the message carries flag f.
-func (e *Envelope) HasFlag(f imap.Flag) bool {
-	return slices.Contains(e.Flags, f)
-}
-
 var (
 	headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
 	wholeSection  = &imap.FetchItemBodySection{Peek: true}
 )
 
-// fetchEnvelopes fetches UID, size, flags, BODYSTRUCTURE (when structure is
+// fetchEnvelopes fetches UID, size, BODYSTRUCTURE (when structure is
 // set) and the header of uids in the selected mailbox, in batches. A message
 // the server answers for only in part (a flag update racing our FETCH) is
 // asked for once more; messages it does not answer for at all (expunged
@@ -100,7 +92,7 @@ func (s *Session) fetchEnvelopesWith(ctx context.Context, uids []imap.UID, struc
 
 // envelopeOptions is what an envelope FETCH asks for.
 func envelopeOptions(structure bool) *imap.FetchOptions {
-	opts := &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true, BodySection: []*imap.FetchItemBodySection{headerSection}}
+	opts := &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{headerSection}}
 	if structure {
 		opts.BodyStructure = &imap.FetchItemBodyStructure{Extended: true}
 	}
@@ -200,17 +192,21 @@ func (s *Session) await(ctx context.Context, f *envelopeFetch, opts *imap.FetchO
 // leaves behind on its way out: within the command timeout even when ctx
 // is done, since the Session must not run another command before.
 func (s *Session) drain(f *envelopeFetch) {
+	s.drainDone(f.done, envelopeStep(f.uids, s.selected))
+}
+
+func (s *Session) drainDone(done <-chan struct{}, step string) {
 	select {
-	case <-f.done:
+	case <-done:
 		return
 	case <-time.After(s.cfg.CommandTimeout):
 	}
 	s.c.Close()
 	if s.broken == nil {
-		s.broken = fmt.Errorf("%s: no answer within %s", envelopeStep(f.uids, s.selected), s.cfg.CommandTimeout)
+		s.broken = fmt.Errorf("%s: no answer within %s", step, s.cfg.CommandTimeout)
 	}
 	s.selected = ""
-	<-f.done
+	<-done
 }
 
 // readEnvelope reads one message's answer; the header is left unparsed.
@@ -222,8 +218,6 @@ func readEnvelope(msg *imapclient.FetchMessageData) (*Envelope, error) {
 			e.UID = item.UID
 		case imapclient.FetchItemDataRFC822Size:
 			e.Size = item.Size
-		case imapclient.FetchItemDataFlags:
-			e.Flags = item.Flags[:min(len(item.Flags), maxFlags)]
 		case imapclient.FetchItemDataBodyStructure:
 			e.BodyStructure = item.BodyStructure
 		case imapclient.FetchItemDataBodySection:
@@ -317,6 +311,78 @@ func (s *Session) fetchBodies(ctx context.Context, envs []*Envelope, maxSize int
 		}
 	}
 	return out, nil
+}
+
+// bodyFetch is a whole-message FETCH under way, read on a goroutine of
+// its own like an envelopeFetch.
+type bodyFetch struct {
+	first, last imap.UID
+	bodies      map[imap.UID][]byte
+	done        chan struct{}
+	err         error
+}
+
+// startBodies sends one FETCH for the whole messages of envs (which the
+// caller keeps within bodyBatchCount and bodyBatchBytes) and reads them in
+// the background; a message larger than maxSize is left out. nil envs
+// need no command: the fetch is done at once.
+func (s *Session) startBodies(envs []*Envelope, maxSize int64) *bodyFetch {
+	f := &bodyFetch{bodies: make(map[imap.UID][]byte, len(envs)), done: make(chan struct{})}
+	if len(envs) == 0 {
+		close(f.done)
+		return f
+	}
+	if s.broken != nil {
+		f.err = fmt.Errorf("connection unusable after an earlier failure (%v): reconnect", s.broken)
+		close(f.done)
+		return f
+	}
+	uids := make([]imap.UID, len(envs))
+	for i, e := range envs {
+		uids[i] = e.UID
+	}
+	f.first, f.last = uids[0], uids[len(uids)-1]
+	cmd := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection}})
+	go func() {
+		defer close(f.done)
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			if err := readBody(msg, maxSize, f.bodies); err != nil {
+				cmd.Close()
+				f.err = err
+				return
+			}
+		}
+		f.err = cmd.Close()
+	}()
+	return f
+}
+
+// ready reports whether f has ended.
+func (f *bodyFetch) ready() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// awaitBodies waits for f within the command timeout, as do does.
+func (s *Session) awaitBodies(ctx context.Context, f *bodyFetch) (map[imap.UID][]byte, error) {
+	if f.ready() && f.err == nil {
+		return f.bodies, nil
+	}
+	step := fmt.Sprintf("fetching whole messages (UIDs %d-%d) from %s", f.first, f.last, s.selected)
+	err := s.do(ctx, step, func() error {
+		<-f.done
+		return f.err
+	})
+	return f.bodies, err
+}
+
+// drainBodies is drain for a whole-message FETCH.
+func (s *Session) drainBodies(f *bodyFetch) {
+	s.drainDone(f.done, fmt.Sprintf("fetching whole messages (UIDs %d-%d) from %s", f.first, f.last, s.selected))
 }
 
 func readBody(msg *imapclient.FetchMessageData, maxSize int64, out map[imap.UID][]byte) error {

@@ -245,6 +245,10 @@ type sweeper struct {
 	// are settled (counted, queued for moving) in this order, so outcomes,
 	// moves and LastUID follow UID order whatever order they were decided in.
 	inflight []*segment
+	// waiting are the segments whose bodies are being fetched, oldest
+	// first, before inflight; waitingBytes their bodies' announced size.
+	waiting      []*segment
+	waitingBytes int64
 	// batchMoves are the moves of the fetch batch being settled; moves
 	// those of fully settled batches up to ready, its last UID. They are
 	// made together once there are commitMoves of them: a MOVE costs the
@@ -266,6 +270,10 @@ type segment struct {
 	envs   map[imap.UID]*Envelope
 	want   map[imap.UID]bool
 	bodies map[imap.UID][]byte
+	// bodyFetch brings bodies while the segment waits for them;
+	// bodyBytes is their announced size.
+	bodyFetch *bodyFetch
+	bodyBytes int64
 	// batchEnd is the last UID of the fetch batch when this segment ends
 	// it, else 0.
 	batchEnd imap.UID
@@ -318,12 +326,15 @@ func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
 		for _, b := range ahead {
 			w.drain(b)
 		}
+		for _, seg := range w.waiting {
+			w.s.drainBodies(seg.bodyFetch)
+		}
 	}()
 	for next := 0; ; {
 		select {
 		case <-w.o.Stop:
 			w.s.log.Debug("sweep stopped between batches", "mailbox", w.o.Mailbox)
-			return w.finish(ctx)
+			return w.finish(ctx, segs, workers)
 		default:
 		}
 		for len(ahead) <= headersAhead && next < len(batches) {
@@ -331,7 +342,7 @@ func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
 			next++
 		}
 		if len(ahead) == 0 {
-			return w.finish(ctx)
+			return w.finish(ctx, segs, workers)
 		}
 		b := ahead[0]
 		ahead = ahead[1:]
@@ -342,7 +353,10 @@ func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
 }
 
 // finish settles what is in flight and moves and records the rest.
-func (w *sweeper) finish(ctx context.Context) error {
+func (w *sweeper) finish(ctx context.Context, segs chan<- *segment, workers int) error {
+	if err := w.dispatch(ctx, segs, workers, true); err != nil {
+		return err
+	}
 	if err := w.settle(ctx, 0); err != nil {
 		return err
 	}
@@ -360,21 +374,52 @@ func (w *sweeper) fetch(ctx context.Context, b *batchFetch, segs chan<- *segment
 	last := batch[len(batch)-1]
 	// Whole messages are fetched and decided in segments whose bodies
 	// together stay within bodyBatchBytes, so memory does not grow with the
-	// batch.
+	// batch. Their FETCHes are sent at once and read in the background;
+	// the segments go to the workers in order as their bodies arrive.
 	for len(batch) > 0 {
 		uids, fetch := w.segment(batch, envs, wantBody)
 		batch = batch[len(uids):]
-		bodies, err := w.s.fetchBodies(ctx, fetch, w.o.MaxSize)
-		if err != nil {
-			return err
-		}
-		seg := &segment{uids: uids, envs: envs, want: wantBody, bodies: bodies,
+		seg := &segment{uids: uids, envs: envs, want: wantBody, bodyFetch: w.s.startBodies(fetch, w.o.MaxSize),
 			verdicts: make([]verdict, len(uids)), done: make(chan struct{})}
+		for _, e := range fetch {
+			seg.bodyBytes += e.Size
+		}
 		if len(batch) == 0 {
 			seg.batchEnd = last
 		}
-		seg.left.Store(int64(len(uids)))
-		for range min(workers, len(uids)) {
+		w.waiting = append(w.waiting, seg)
+		w.waitingBytes += seg.bodyBytes
+		if err := w.dispatch(ctx, segs, workers, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitingSegments is how many segments may wait for their bodies: enough
+// that the server always has one to send, with their bodies together
+// within bodyBatchBytes beyond the oldest's.
+const waitingSegments = 3
+
+// dispatch hands the segments whose bodies have arrived to the workers,
+// oldest first, waiting for the oldest while too many wait (or, with all,
+// until none does), and settles what the workers decided.
+func (w *sweeper) dispatch(ctx context.Context, segs chan<- *segment, workers int, all bool) error {
+	for len(w.waiting) > 0 {
+		seg := w.waiting[0]
+		full := len(w.waiting) > waitingSegments || w.waitingBytes-seg.bodyBytes > bodyBatchBytes
+		if !all && !full && !seg.bodyFetch.ready() {
+			return nil
+		}
+		bodies, err := w.s.awaitBodies(ctx, seg.bodyFetch)
+		if err != nil {
+			return err
+		}
+		w.waiting = w.waiting[1:]
+		w.waitingBytes -= seg.bodyBytes
+		seg.bodies, seg.bodyFetch = bodies, nil
+		seg.left.Store(int64(len(seg.uids)))
+		for range min(workers, len(seg.uids)) {
 			segs <- seg
 		}
 		w.inflight = append(w.inflight, seg)

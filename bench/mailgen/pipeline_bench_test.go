@@ -59,3 +59,24 @@ func BenchmarkOncePerMessage(b *testing.B) {
 		b.ReportMetric(float64(len(whole))/float64(len(inbox)), "share")
 	})
 }
+
+// BenchmarkHeaderBlock is the header parse every fetched envelope gets.
+func BenchmarkHeaderBlock(b *testing.B) {
+	g, err := New(1, "h", DefaultMix)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var heads [][]byte
+	size := 0
+	for range 2000 {
+		raw := g.Next().Raw
+		n := headerEnd(raw)
+		heads = append(heads, raw[:n])
+		size += n
+	}
+	b.SetBytes(int64(size / len(heads)))
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		mailparse.ParseHeaderBlock(heads[i%len(heads)], 64<<10)
+	}
+}

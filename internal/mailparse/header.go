@@ -351,7 +351,14 @@ func parseHeader(b []byte, maxBytes int, block string) (h Header, body []byte, o
 			scratch = appendUnfolded(scratch[:0], v)
 			value = string(scratch)
 		}
-		h = append(h, Field{Key: fieldName(trimBlanks(raw[:colon])), Value: value})
+		name := trimBlanks(raw[:colon])
+		var key string
+		if block != "" && start+len(name) <= len(block) {
+			key = block[start : start+len(name)]
+		} else {
+			key = fieldName(name)
+		}
+		h = append(h, Field{Key: key, Value: value})
 	}
 	return h, nil, ok
 }
@@ -421,24 +428,29 @@ func cutLine(b []byte) (line, rest []byte) {
 func appendUnfolded(dst, v []byte) []byte {
 	v = bytes.TrimSpace(v)
 	for {
-		i := indexNewline(v)
-		if i < 0 {
-			return append(dst, v...)
+		// Lines end in LF or CRLF; a CR elsewhere is rare.
+		i := bytes.IndexByte(v, '\n')
+		line := v
+		if i >= 0 {
+			line = v[:i]
 		}
-		dst = append(dst, v[:i]...)
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		for {
+			cr := bytes.IndexByte(line, '\r')
+			if cr < 0 {
+				break
+			}
+			dst = append(dst, line[:cr]...)
+			line = line[cr+1:]
+		}
+		dst = append(dst, line...)
+		if i < 0 {
+			return dst
+		}
 		v = v[i+1:]
 	}
-}
-
-// indexNewline is bytes.IndexAny(v, "\r\n") without building a set on
-// every call: header values are short.
-func indexNewline(v []byte) int {
-	for i, c := range v {
-		if c == '\r' || c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 // trimBlanks removes trailing spaces and tabs; bytes.TrimRight builds its
