@@ -31,7 +31,7 @@ func matchActiveHunter(in *input) bool {
 	if senderEvidence(in) == 0 {
 		return false
 	}
-	return in.header("X-AHMAILID") != "" || strings.Contains(in.params["boundary"], "Active!Hunter")
+	return in.header("X-AHMAILID") != "" || strings.Contains(in.boundary, "Active!Hunter")
 }
 
 // decodeActiveHunter reads the ">>>" addresses and the transcript.
@@ -42,10 +42,13 @@ func decodeActiveHunter(in *input) *Report {
 	if start < 0 {
 		return nil
 	}
-	list := text[start+len(ahFailed):]
+	// The transcript marker is searched for after the list's own, which
+	// it may overlap ("…errors ----- transcript…" shares the dashes).
+	start += len(ahFailed)
+	list := text[start:]
 	var transcript []string
 	if i := strings.Index(lower[start:], ahTranscript); i >= 0 {
-		list = text[start+len(ahFailed) : start+i]
+		list = text[start : start+i]
 		for _, l := range textLines(text[start+i+len(ahTranscript):]) {
 			if len(transcript) >= 50 {
 				break

@@ -10,7 +10,7 @@ import "strings"
 
 // matchCourier: Courier's MIME boundary, or its subject from a mail system.
 func matchCourier(in *input) bool {
-	if strings.HasPrefix(in.params["boundary"], "=_courier_") {
+	if strings.HasPrefix(in.boundary, "=_courier_") {
 		return true
 	}
 	return in.subject == "notice: mail delivery status." && in.fromDaemon()

@@ -30,8 +30,7 @@ var exchangeSubjects = []string{
 // system's sender and either the NDR subject prefix or Exchange's name in
 // X-Mailer or Received: Exchange names itself on people's mail too.
 func matchExchange(in *input) bool {
-	h := in.m.Header
-	if h.Has("X-MS-Embedded-Report") || h.Has("X-MS-Exchange-Message-Is-Ndr") {
+	if in.has("X-MS-Embedded-Report") || in.has("X-MS-Exchange-Message-Is-Ndr") {
 		return true
 	}
 	if !in.fromDaemon() {
@@ -44,7 +43,7 @@ func matchExchange(in *input) bool {
 	if containsFold(xm, "internet mail service") || containsFold(xm, "microsoft exchange") {
 		return true
 	}
-	for _, v := range h.Values("Received") {
+	for _, v := range in.m.Header.Values("Received") {
 		if strings.Contains(strings.ToLower(v), "with internet mail service") {
 			return true
 		}

@@ -18,7 +18,9 @@ type input struct {
 	from    string // From addr-spec, lower case
 	subject string // decoded, lower case
 	ctype   string // top-level media type
-	params  map[string]string
+	// boundary is ctype's boundary parameter: most decoders ask for it
+	// and nothing else (param reads the others).
+	boundary string
 	// names has the bit of every top-level field name (nameBit), so that a
 	// look-up of an absent field costs no scan of the header.
 	names nameSet
@@ -45,11 +47,18 @@ func newInput(m *mailparse.Message) *input {
 		from:    mailparse.Address(m.Header.Get("From")),
 		subject: strings.ToLower(mailparse.DecodeWords(m.Header.Get("Subject"))),
 	}
-	in.ctype, in.params = m.Header.ContentType()
+	in.ctype, in.boundary = m.Header.ContentTypeParam("boundary")
 	for _, f := range m.Header {
 		in.names.add(f.Key)
 	}
 	return in
+}
+
+// param returns a parameter of the top-level Content-Type (name in lower
+// case).
+func (in *input) param(name string) string {
+	_, v := in.m.Header.ContentTypeParam(name)
+	return v
 }
 
 // text is the message's readable text, at most maxText bytes.
@@ -86,6 +95,12 @@ func (in *input) header(key string) string {
 		return "" // most look-ups are for fields a message does not have
 	}
 	return in.m.Header.Get(key)
+}
+
+// has reports whether the top-level header has a field named key, even an
+// empty one.
+func (in *input) has(key string) bool {
+	return in.names.mayHave(key) && in.m.Header.Has(key)
 }
 
 // nameSet is a 256-bit set of (hashed) field names, case folded: a

@@ -20,6 +20,9 @@ const kddiMarker = "could not be delivered to:"
 
 // matchKDDI: au one net's no-reply addresses.
 func matchKDDI(in *input) bool {
+	if !strings.HasPrefix(in.from, "no-reply@") {
+		return false
+	}
 	_, dom, _ := strings.Cut(in.from, "@")
 	_, replyDom, _ := strings.Cut(mailparse.Address(in.header("Reply-To")), "@")
 	return strings.HasPrefix(in.from, "no-reply@") &&

@@ -30,7 +30,7 @@ func matchMessagingServer(in *input) bool {
 		return false
 	}
 	return strings.HasPrefix(in.subject, "delivery notification: ") ||
-		strings.HasPrefix(in.params["boundary"], "Boundary_(ID_")
+		strings.HasPrefix(in.boundary, "Boundary_(ID_")
 }
 
 // messagingServerIntro is the report's fixed first sentence.

@@ -8,7 +8,7 @@ import "strings"
 // to the real sender and are no backscatter.
 func notBounce(in *input) bool {
 	if in.ctype == "multipart/report" {
-		switch strings.ToLower(in.params["report-type"]) {
+		switch strings.ToLower(in.param("report-type")) {
 		case "disposition-notification", "feedback-report", "tlsrpt":
 			return true
 		}

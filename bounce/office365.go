@@ -18,14 +18,13 @@ var microsoftDomains = []string{
 // or a mail system's sender with Exchange Online's cross-tenant fields (which
 // people's mail carries too), a Microsoft domain or Message-ID.
 func matchOffice365(in *input) bool {
-	h := in.m.Header
-	if h.Has("X-DSNContext") {
+	if in.has("X-DSNContext") {
 		return true
 	}
 	if !in.fromDaemon() {
 		return false
 	}
-	if h.Has("X-MS-Exchange-CrossTenant-OriginalArrivalTime") || h.Has("X-MS-Exchange-CrossTenant-FromEntityHeader") ||
+	if in.has("X-MS-Exchange-CrossTenant-OriginalArrivalTime") || in.has("X-MS-Exchange-CrossTenant-FromEntityHeader") ||
 		inMicrosoftDomain(in.from) {
 		return true
 	}

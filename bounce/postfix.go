@@ -33,7 +33,7 @@ func matchPostfix(in *input) bool {
 	if in.subjectHas(postfixSubjects...) {
 		return true
 	}
-	return queueBoundary(in.params["boundary"]) && !in.subjectHas(sendmailSubjects...)
+	return queueBoundary(in.boundary) && !in.subjectHas(sendmailSubjects...)
 }
 
 // decodePostfix reads a Postfix bounce or delay notice: its DSN when it

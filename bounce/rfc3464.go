@@ -10,7 +10,7 @@ import (
 // part (some MTAs get the container type wrong).
 func isDSN(in *input) bool {
 	if in.ctype == "multipart/report" {
-		rt := strings.ToLower(in.params["report-type"])
+		rt := strings.ToLower(in.param("report-type"))
 		return rt == "delivery-status" || rt == "global-delivery-status" || rt == ""
 	}
 	if in.ctype == "message/delivery-status" || in.ctype == "message/global-delivery-status" {

@@ -193,3 +193,16 @@ func FuzzSimpleMediaTypeSame(f *testing.F) {
 		checkSameMediaType(t, v)
 	})
 }
+
+func FuzzContentTypeParamSame(f *testing.F) {
+	f.Add(`multipart/mixed; boundary="=_x"; charset=utf-8`, "boundary")
+	f.Add(`multipart/report; report-type=delivery-status; boundary=b; a=1; b=2; c=3; d=4; e=5; f=6`, "report-type")
+	f.Add("text/plain; a=1; A=2", "a")
+	f.Fuzz(func(t *testing.T, v, name string) {
+		h := Header{{Key: "Content-Type", Value: v}}
+		mt, params := h.ContentType()
+		if gotType, got := h.ContentTypeParam(name); gotType != mt || got != params[name] {
+			t.Fatalf("ContentTypeParam(%q) of %q = %q %q, ContentType gives %q %q", name, v, gotType, got, mt, params[name])
+		}
+	})
+}

@@ -3,6 +3,7 @@ package mailparse
 import (
 	"bytes"
 	"mime"
+	"slices"
 	"strings"
 )
 
@@ -131,20 +132,65 @@ func (h Header) ContentType() (string, map[string]string) {
 // anything else (RFC 2231 names, escapes, repeated names, stray bytes),
 // which then takes mime's path; for what it accepts the answer is mime's.
 func simpleMediaType(v string) (string, map[string]string, bool) {
+	params := map[string]string{}
+	mt, ok := scanMediaType(v, func(name, value string) bool {
+		if _, dup := params[name]; dup {
+			return false
+		}
+		params[name] = value
+		return true
+	})
+	if !ok {
+		return "", nil, false
+	}
+	return mt, params, true
+}
+
+// ContentTypeParam returns what ContentType does of the header's
+// Content-Type, the media type and one parameter (name in lower case),
+// without making the map of all parameters when it can.
+func (h Header) ContentTypeParam(name string) (mediaType, value string) {
+	v := h.Get("Content-Type")
+	if v == "" {
+		return "text/plain", ""
+	}
+	var seen [8]string
+	n := 0
+	mt, ok := scanMediaType(v, func(k, val string) bool {
+		if n == len(seen) || slices.Contains(seen[:n], k) {
+			return false // many parameters, or a repeated one: mime decides
+		}
+		seen[n] = k
+		n++
+		if k == name {
+			value = val
+		}
+		return true
+	})
+	if ok {
+		return mt, value
+	}
+	mt, params := h.ContentType()
+	return mt, params[name]
+}
+
+// scanMediaType reads v as simpleMediaType does, handing each parameter
+// (name lower-cased) to param, which may refuse it; ok is false when v is
+// not of the simple form or param refused.
+func scanMediaType(v string, param func(name, value string) bool) (string, bool) {
 	i := skipBlanks(v, 0)
 	t := tokenEnd(v, i)
 	if t == i || t == len(v) || v[t] != '/' {
-		return "", nil, false
+		return "", false
 	}
 	end := tokenEnd(v, t+1)
 	if end == t+1 {
-		return "", nil, false
+		return "", false
 	}
 	mt := toLowerASCII(v[i:end])
-	params := map[string]string{}
 	for i = skipBlanks(v, end); i < len(v); {
 		if v[i] != ';' {
-			return "", nil, false
+			return "", false
 		}
 		i = skipBlanks(v, i+1)
 		if i == len(v) {
@@ -152,7 +198,7 @@ func simpleMediaType(v string) (string, map[string]string, bool) {
 		}
 		nameEnd := tokenEnd(v, i)
 		if nameEnd == i || nameEnd == len(v) || v[nameEnd] != '=' || strings.IndexByte(v[i:nameEnd], '*') >= 0 {
-			return "", nil, false
+			return "", false
 		}
 		name := toLowerASCII(v[i:nameEnd])
 		var value string
@@ -161,28 +207,27 @@ func simpleMediaType(v string) (string, map[string]string, bool) {
 			j := i + 1
 			for j < len(v) && v[j] != '"' {
 				if c := v[j]; c == '\\' || c < 0x20 || c >= 0x7f {
-					return "", nil, false
+					return "", false
 				}
 				j++
 			}
 			if j == len(v) {
-				return "", nil, false
+				return "", false
 			}
 			value, i = v[i+1:j], j+1
 		} else {
 			j := tokenEnd(v, i)
 			if j == i {
-				return "", nil, false
+				return "", false
 			}
 			value, i = v[i:j], j
 		}
-		if _, dup := params[name]; dup {
-			return "", nil, false
+		if !param(name, value) {
+			return "", false
 		}
-		params[name] = value
 		i = skipBlanks(v, i)
 	}
-	return mt, params, true
+	return mt, true
 }
 
 // tokenEnd returns where the RFC 2045 token starting at i ends.
