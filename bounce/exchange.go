@@ -44,7 +44,7 @@ func matchExchange(in *input) bool {
 		return true
 	}
 	for _, v := range in.m.Header.Values("Received") {
-		if strings.Contains(strings.ToLower(v), "with internet mail service") {
+		if containsFold(v, "with internet mail service") {
 			return true
 		}
 	}

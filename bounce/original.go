@@ -80,7 +80,7 @@ var copyMarkers = []string{
 // or in a text attachment: the header block after a vendor's marker line,
 // else any header block that holds a Message-ID field.
 func inlineOriginal(in *input) (Original, bool) {
-	if o, ok := originalInText(in.text()); ok {
+	if o, ok := originalInLowerText(in.text(), in.lower()); ok {
 		return o, true
 	}
 	for i, p := range in.m.Parts {
@@ -114,7 +114,12 @@ func isAttachment(p *mailparse.Part) bool {
 
 // originalInText returns the quoted original in text.
 func originalInText(text string) (Original, bool) {
-	lower := lowerASCII(text) // same length as text: offsets carry over
+	return originalInLowerText(text, lowerASCII(text))
+}
+
+// originalInLowerText is originalInText with text's lowerASCII at hand
+// (the same length as text: offsets carry over).
+func originalInLowerText(text, lower string) (Original, bool) {
 	start := firstMarker(lower, copyMarkers)
 	if start >= 0 {
 		// Begin at the line after the marker.

@@ -73,7 +73,12 @@ func lowerASCII(s string) string {
 func firstMarker(lower string, markers []string) int {
 	at := -1
 	for _, mk := range markers {
-		if i := strings.Index(lower, mk); i >= 0 && (at < 0 || i < at) {
+		// Only an earlier start can win: search no further than that.
+		in := lower
+		if at >= 0 {
+			in = lower[:min(len(lower), at+len(mk)-1)]
+		}
+		if i := strings.Index(in, mk); i >= 0 {
 			at = i
 		}
 	}
@@ -83,8 +88,18 @@ func firstMarker(lower string, markers []string) int {
 // containsFold reports whether s contains sub, folding ASCII letters only;
 // sub is written in lower case. It spares a header its lower-cased copy.
 func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	first, firstUpper := sub[0], sub[0]
+	if 'a' <= first && first <= 'z' {
+		firstUpper = first - 'a' + 'A'
+	}
 	for i := 0; i+len(sub) <= len(s); i++ {
-		j := 0
+		if s[i] != first && s[i] != firstUpper {
+			continue
+		}
+		j := 1
 		for j < len(sub) && lowerByte(s[i+j]) == sub[j] {
 			j++
 		}
