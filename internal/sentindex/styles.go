@@ -85,12 +85,47 @@ func (s *styleSet) learn(dom, example string, cls CharClasses, n int) {
 		if len(s.byDomain) >= maxStyles {
 			return
 		}
-		if s.byDomain == nil {
-			s.byDomain = make(map[string]*Style)
-		}
-		st = &Style{Domain: dom, Example: example, MinLen: n, MaxLen: n}
-		s.byDomain[dom] = st
+		st = s.create(dom, example, n)
 	}
+	st.merge(cls, n)
+}
+
+// lookup is the style of the domain dom, created with the example and the
+// length n when it is new; nil when it is new and there is no room for
+// another. Unlike learn it counts nothing: the caller merges the id (and
+// counts it in total) itself.
+func (s *styleSet) lookup(dom, example []byte, n int) *Style {
+	if st := s.byDomain[string(dom)]; st != nil {
+		return st
+	}
+	if len(s.byDomain) >= maxStyles {
+		return nil
+	}
+	return s.create(string(dom), string(example), n)
+}
+
+// create adds a style for dom, which must not have one, without counting
+// any id in it.
+func (s *styleSet) create(dom, example string, n int) *Style {
+	if s.byDomain == nil {
+		s.byDomain = make(map[string]*Style)
+	}
+	st := &Style{Domain: dom, Example: example, MinLen: n, MaxLen: n}
+	s.byDomain[dom] = st
+	return st
+}
+
+// mergeAll counts the ids of o, a style of the same domain, in.
+func (st *Style) mergeAll(o *Style) {
+	st.Classes |= o.Classes
+	st.MinLen = min(st.MinLen, o.MinLen)
+	st.MaxLen = max(st.MaxLen, o.MaxLen)
+	st.Count += o.Count
+}
+
+// merge counts one more id of the style, with the classes cls and the
+// length n.
+func (st *Style) merge(cls CharClasses, n int) {
 	st.Classes |= cls
 	st.MinLen = min(st.MinLen, n)
 	st.MaxLen = max(st.MaxLen, n)

@@ -119,6 +119,20 @@ func (s *Store) LoadSent(mailbox string) (uidvalidity, lastUID uint32, idx *sent
 		if bb == nil {
 			return nil
 		}
+		// Counting the entries first, from the batches' headers, lets the
+		// index make room for all their ids at once rather than growing
+		// batch by batch. A damaged header is left for AddBatch to report.
+		total := 0
+		err := bb.ForEach(func(_, v []byte) error {
+			if n, err := sentindex.BatchLen(v); err == nil {
+				total += n
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		idx.Grow(total)
 		return bb.ForEach(func(k, v []byte) error {
 			if _, err := idx.AddBatch(v); err != nil {
 				return fmt.Errorf("decoding batch %x: %w", k, err)
