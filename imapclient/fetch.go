@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -283,32 +284,18 @@ func readLimited(r io.Reader, limit int64) ([]byte, bool, error) {
 // whose body turns out larger than maxSize is left out of the result.
 func (s *Session) fetchBodies(ctx context.Context, envs []*Envelope, maxSize int64) (map[imap.UID][]byte, error) {
 	out := make(map[imap.UID][]byte, len(envs))
-	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection}}
 	for start := 0; start < len(envs); {
 		end, total := start, int64(0)
 		for end < len(envs) && end-start < bodyBatchCount && (end == start || total+envs[end].Size <= bodyBatchBytes) {
 			total += envs[end].Size
 			end++
 		}
-		batch := make([]imap.UID, 0, end-start)
-		for _, e := range envs[start:end] {
-			batch = append(batch, e.UID)
-		}
-		start = end
-		step := fmt.Sprintf("fetching %d whole messages (UIDs %d-%d) from %s", len(batch), batch[0], batch[len(batch)-1], s.selected)
-		err := s.do(ctx, step, func() error {
-			cmd := s.c.Fetch(imap.UIDSetNum(batch...), opts)
-			for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-				if err := readBody(msg, maxSize, out); err != nil {
-					cmd.Close()
-					return err
-				}
-			}
-			return cmd.Close()
-		})
+		bodies, err := s.awaitBodies(ctx, s.startBodies(envs[start:end], maxSize))
+		maps.Copy(out, bodies)
 		if err != nil {
 			return out, err
 		}
+		start = end
 	}
 	return out, nil
 }
