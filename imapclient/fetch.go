@@ -55,37 +55,13 @@ var (
 // asked for once more; messages it does not answer for at all (expunged
 // meanwhile) are simply absent from the result.
 func (s *Session) fetchEnvelopes(ctx context.Context, uids []imap.UID, structure bool) (map[imap.UID]*Envelope, error) {
-	return s.fetchEnvelopesWith(ctx, uids, structure, (*Envelope).parse)
-}
-
-// fetchEnvelopesWith is fetchEnvelopes that hands each envelope, its header
-// read but not parsed, to got as it arrives, on this goroutine; got must
-// see to the parsing (parse), perhaps on another goroutine while the fetch
-// goes on. An envelope the server answered for only in part is handed over
-// too, before it is asked for again.
-func (s *Session) fetchEnvelopesWith(ctx context.Context, uids []imap.UID, structure bool, got func(*Envelope)) (map[imap.UID]*Envelope, error) {
 	opts := envelopeOptions(structure)
 	out := make(map[imap.UID]*Envelope, len(uids))
 	for _, batch := range chunks(uids, fetchBatch) {
-		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out, got); err != nil {
+		envs, err := s.awaitEnvelopes(ctx, s.startEnvelopes(batch, opts, (*Envelope).parse), opts, (*Envelope).parse)
+		maps.Copy(out, envs)
+		if err != nil {
 			return out, err
-		}
-	}
-	var retry []imap.UID
-	for _, uid := range uids {
-		if e, ok := out[uid]; ok && e.Header == nil {
-			delete(out, uid)
-			retry = append(retry, uid)
-		}
-	}
-	for _, batch := range chunks(retry, fetchBatch) {
-		if err := s.fetchEnvelopeBatch(ctx, batch, opts, out, got); err != nil {
-			return out, err
-		}
-	}
-	for _, uid := range retry {
-		if e, ok := out[uid]; ok && e.Header == nil {
-			delete(out, uid)
 		}
 	}
 	return out, nil
@@ -100,73 +76,109 @@ func envelopeOptions(structure bool) *imap.FetchOptions {
 	return opts
 }
 
-func (s *Session) fetchEnvelopeBatch(ctx context.Context, batch []imap.UID, opts *imap.FetchOptions, out map[imap.UID]*Envelope, got func(*Envelope)) error {
-	return s.do(ctx, envelopeStep(batch, s.selected), func() error {
-		return readEnvelopes(s.c.Fetch(imap.UIDSetNum(batch...), opts), out, got)
-	})
-}
-
-func envelopeStep(batch []imap.UID, mailbox string) string {
-	return fmt.Sprintf("fetching headers of %d messages (UIDs %d-%d) from %s", len(batch), batch[0], batch[len(batch)-1], mailbox)
-}
-
-// readEnvelopes reads a header FETCH's answers into out, handing each new
-// envelope to got, and ends the command.
-func readEnvelopes(cmd *imapclient.FetchCommand, out map[imap.UID]*Envelope, got func(*Envelope)) error {
-	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-		e, err := readEnvelope(msg)
-		if err != nil {
-			cmd.Close()
-			return err
-		}
-		if e.UID != 0 && out[e.UID] == nil {
-			out[e.UID] = e
-			got(e)
-		}
-	}
-	return cmd.Close()
-}
-
-// envelopeFetch is a header FETCH under way, its answers read on a
-// goroutine of its own. Several can be in flight at once, so the server
-// always has the next one to work on; they must be read concurrently, since
-// a server may run pipelined FETCHes in parallel and interleave their
-// answers (Dovecot does).
-type envelopeFetch struct {
-	uids []imap.UID
-	envs map[imap.UID]*Envelope
+// pending is a FETCH under way, its answers read on a goroutine of its
+// own. Several can be in flight at once, so the server always has the next
+// one to work on; they must be read concurrently, since a server may run
+// pipelined FETCHes in parallel and interleave their answers (Dovecot
+// does). Every one sent must be awaited or drained before the Session runs
+// anything else.
+type pending struct {
+	step string // what the FETCH is doing, for errors
 	done chan struct{}
 	err  error
 }
 
-// startEnvelopes sends a header FETCH for uids and reads its answers in
-// the background, handing each envelope to got on that goroutine; await
-// waits for the end. Every started fetch must be awaited before the
-// Session runs anything else.
-func (s *Session) startEnvelopes(uids []imap.UID, opts *imap.FetchOptions, got func(*Envelope)) *envelopeFetch {
-	f := &envelopeFetch{uids: uids, envs: make(map[imap.UID]*Envelope, len(uids)), done: make(chan struct{})}
+// send sends uids' FETCH with opts and has read read its answers in the
+// background, unless the connection is already unusable.
+func (s *Session) send(step string, uids []imap.UID, opts *imap.FetchOptions, read func(*imapclient.FetchCommand) error) *pending {
+	p := &pending{step: step, done: make(chan struct{})}
 	if s.broken != nil {
-		f.err = fmt.Errorf("connection unusable after an earlier failure (%v): reconnect", s.broken)
-		close(f.done)
-		return f
+		p.err = fmt.Errorf("connection unusable after an earlier failure (%v): reconnect", s.broken)
+		close(p.done)
+		return p
 	}
 	cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
 	go func() {
-		defer close(f.done)
-		f.err = readEnvelopes(cmd, f.envs, got)
+		defer close(p.done)
+		p.err = read(cmd)
 	}()
+	return p
+}
+
+// ready reports whether p has ended.
+func (p *pending) ready() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// await waits for p within the command timeout (closing the connection
+// when it passes, as do does).
+func (s *Session) await(ctx context.Context, p *pending) error {
+	if p.ready() && p.err == nil {
+		return nil
+	}
+	return s.do(ctx, p.step, func() error {
+		<-p.done
+		return p.err
+	})
+}
+
+// drain waits for p to end, whatever its outcome, for what a sweep leaves
+// behind on its way out: within the command timeout even when ctx is done,
+// since the Session must not run another command before.
+func (s *Session) drain(p *pending) {
+	select {
+	case <-p.done:
+		return
+	case <-time.After(s.cfg.CommandTimeout):
+	}
+	s.c.Close()
+	if s.broken == nil {
+		s.broken = fmt.Errorf("%s: no answer within %s", p.step, s.cfg.CommandTimeout)
+	}
+	s.selected = ""
+	<-p.done
+}
+
+// envelopeFetch is a header FETCH under way.
+type envelopeFetch struct {
+	*pending
+	uids []imap.UID
+	envs map[imap.UID]*Envelope
+}
+
+// startEnvelopes sends a header FETCH for uids and reads its answers in
+// the background, handing each new envelope, its header read but not
+// parsed, to got on that goroutine.
+func (s *Session) startEnvelopes(uids []imap.UID, opts *imap.FetchOptions, got func(*Envelope)) *envelopeFetch {
+	f := &envelopeFetch{uids: uids, envs: make(map[imap.UID]*Envelope, len(uids))}
+	step := fmt.Sprintf("fetching headers of %d messages (UIDs %d-%d) from %s", len(uids), uids[0], uids[len(uids)-1], s.selected)
+	f.pending = s.send(step, uids, opts, func(cmd *imapclient.FetchCommand) error {
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			e, err := readEnvelope(msg)
+			if err != nil {
+				cmd.Close()
+				return err
+			}
+			if e.UID != 0 && f.envs[e.UID] == nil {
+				f.envs[e.UID] = e
+				got(e)
+			}
+		}
+		return cmd.Close()
+	})
 	return f
 }
 
-// await waits for f's answers within the command timeout (closing the
-// connection when it passes, as do does). A message the server answered
-// for only in part is asked for once more, and got sees its new envelope.
-func (s *Session) await(ctx context.Context, f *envelopeFetch, opts *imap.FetchOptions, got func(*Envelope)) (map[imap.UID]*Envelope, error) {
-	err := s.do(ctx, envelopeStep(f.uids, s.selected), func() error {
-		<-f.done
-		return f.err
-	})
-	if err != nil {
+// awaitEnvelopes waits for f's envelopes. A message the server answered
+// for only in part is asked for once more, and got sees its new envelope;
+// one still without a header is left out.
+func (s *Session) awaitEnvelopes(ctx context.Context, f *envelopeFetch, opts *imap.FetchOptions, got func(*Envelope)) (map[imap.UID]*Envelope, error) {
+	if err := s.await(ctx, f.pending); err != nil {
 		return nil, err
 	}
 	var retry []imap.UID
@@ -177,37 +189,17 @@ func (s *Session) await(ctx context.Context, f *envelopeFetch, opts *imap.FetchO
 		}
 	}
 	if len(retry) > 0 {
-		if err := s.fetchEnvelopeBatch(ctx, retry, opts, f.envs, got); err != nil {
+		again := s.startEnvelopes(retry, opts, got)
+		if err := s.await(ctx, again.pending); err != nil {
 			return nil, err
 		}
-		for _, uid := range retry {
-			if e, ok := f.envs[uid]; ok && e.Header == nil {
-				delete(f.envs, uid)
+		for uid, e := range again.envs {
+			if e.Header != nil {
+				f.envs[uid] = e
 			}
 		}
 	}
 	return f.envs, nil
-}
-
-// drain waits for f to end, whatever its outcome, for what the sweep
-// leaves behind on its way out: within the command timeout even when ctx
-// is done, since the Session must not run another command before.
-func (s *Session) drain(f *envelopeFetch) {
-	s.drainDone(f.done, envelopeStep(f.uids, s.selected))
-}
-
-func (s *Session) drainDone(done <-chan struct{}, step string) {
-	select {
-	case <-done:
-		return
-	case <-time.After(s.cfg.CommandTimeout):
-	}
-	s.c.Close()
-	if s.broken == nil {
-		s.broken = fmt.Errorf("%s: no answer within %s", step, s.cfg.CommandTimeout)
-	}
-	s.selected = ""
-	<-done
 }
 
 // readEnvelope reads one message's answer; the header is left unparsed.
@@ -300,27 +292,20 @@ func (s *Session) fetchBodies(ctx context.Context, envs []*Envelope, maxSize int
 	return out, nil
 }
 
-// bodyFetch is a whole-message FETCH under way, read on a goroutine of
-// its own like an envelopeFetch.
+// bodyFetch is a whole-message FETCH under way.
 type bodyFetch struct {
-	first, last imap.UID
-	bodies      map[imap.UID][]byte
-	done        chan struct{}
-	err         error
+	*pending
+	bodies map[imap.UID][]byte
 }
 
 // startBodies sends one FETCH for the whole messages of envs (which the
 // caller keeps within bodyBatchCount and bodyBatchBytes) and reads them in
-// the background; a message larger than maxSize is left out. nil envs
+// the background; a message larger than maxSize is left out. Empty envs
 // need no command: the fetch is done at once.
 func (s *Session) startBodies(envs []*Envelope, maxSize int64) *bodyFetch {
-	f := &bodyFetch{bodies: make(map[imap.UID][]byte, len(envs)), done: make(chan struct{})}
+	f := &bodyFetch{bodies: make(map[imap.UID][]byte, len(envs))}
 	if len(envs) == 0 {
-		close(f.done)
-		return f
-	}
-	if s.broken != nil {
-		f.err = fmt.Errorf("connection unusable after an earlier failure (%v): reconnect", s.broken)
+		f.pending = &pending{done: make(chan struct{})}
 		close(f.done)
 		return f
 	}
@@ -328,48 +313,24 @@ func (s *Session) startBodies(envs []*Envelope, maxSize int64) *bodyFetch {
 	for i, e := range envs {
 		uids[i] = e.UID
 	}
-	f.first, f.last = uids[0], uids[len(uids)-1]
-	cmd := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection}})
-	go func() {
-		defer close(f.done)
+	step := fmt.Sprintf("fetching %d whole messages (UIDs %d-%d) from %s", len(uids), uids[0], uids[len(uids)-1], s.selected)
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection}}
+	f.pending = s.send(step, uids, opts, func(cmd *imapclient.FetchCommand) error {
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			if err := readBody(msg, maxSize, f.bodies); err != nil {
 				cmd.Close()
-				f.err = err
-				return
+				return err
 			}
 		}
-		f.err = cmd.Close()
-	}()
+		return cmd.Close()
+	})
 	return f
 }
 
-// ready reports whether f has ended.
-func (f *bodyFetch) ready() bool {
-	select {
-	case <-f.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// awaitBodies waits for f within the command timeout, as do does.
+// awaitBodies waits for f's bodies.
 func (s *Session) awaitBodies(ctx context.Context, f *bodyFetch) (map[imap.UID][]byte, error) {
-	if f.ready() && f.err == nil {
-		return f.bodies, nil
-	}
-	step := fmt.Sprintf("fetching whole messages (UIDs %d-%d) from %s", f.first, f.last, s.selected)
-	err := s.do(ctx, step, func() error {
-		<-f.done
-		return f.err
-	})
+	err := s.await(ctx, f.pending)
 	return f.bodies, err
-}
-
-// drainBodies is drain for a whole-message FETCH.
-func (s *Session) drainBodies(f *bodyFetch) {
-	s.drainDone(f.done, fmt.Sprintf("fetching whole messages (UIDs %d-%d) from %s", f.first, f.last, s.selected))
 }
 
 func readBody(msg *imapclient.FetchMessageData, maxSize int64, out map[imap.UID][]byte) error {

@@ -327,7 +327,7 @@ func (w *sweeper) run(ctx context.Context, uids []imap.UID) error {
 			w.drain(b)
 		}
 		for _, seg := range w.waiting {
-			w.s.drainBodies(seg.bodyFetch)
+			w.s.drain(seg.bodyFetch.pending)
 		}
 	}()
 	for next := 0; ; {
@@ -474,7 +474,7 @@ func (w *sweeper) start(batch []imap.UID, helpers int) *batchFetch {
 // envelopes waits for a batch's envelopes and says which messages to fetch
 // whole.
 func (w *sweeper) envelopes(ctx context.Context, b *batchFetch) (map[imap.UID]*Envelope, map[imap.UID]bool, error) {
-	envs, err := w.s.await(ctx, b.f, envelopeOptions(true), b.got)
+	envs, err := w.s.awaitEnvelopes(ctx, b.f, envelopeOptions(true), b.got)
 	close(b.todo)
 	b.wg.Wait()
 	if err != nil {
@@ -492,7 +492,7 @@ func (w *sweeper) envelopes(ctx context.Context, b *batchFetch) (map[imap.UID]*E
 
 // drain waits for a batch the sweep will not work on.
 func (w *sweeper) drain(b *batchFetch) {
-	w.s.drain(b.f)
+	w.s.drain(b.f.pending)
 	close(b.todo)
 	b.wg.Wait()
 }
