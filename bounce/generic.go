@@ -83,12 +83,10 @@ var reasonPhrases = []string{
 var regionEndMarkers = append([]string{"message text follows", "message headers follow", "returned message"}, copyMarkers...)
 
 // decodeGeneric reads any other bounce, keeping to what most share: the
-// failed addresses, the reasons, the copy of the message.
+// failed addresses, the reasons, the copy of the message. matchGeneric has
+// vouched for the sender.
 func decodeGeneric(in *input) *Report {
 	sender := senderEvidence(in)
-	if sender == 0 {
-		return nil
-	}
 	text := in.text()
 	lower := in.lower()
 	region, regionLower := text, lower
@@ -116,11 +114,6 @@ func decodeGeneric(in *input) *Report {
 		// shop's parcel notice: ask for a mail system's code or a copy.
 		return nil
 	}
-	if sender == 1 && in.header("List-Unsubscribe") != "" {
-		// A newsletter about bounces quotes codes too; no mail system
-		// offers to unsubscribe from its bounces.
-		return nil
-	}
 	r := &Report{Kind: Bounce, Original: orig}
 	r.Recipients = genericRecipients(in, region, orig)
 	return r
@@ -128,9 +121,10 @@ func decodeGeneric(in *input) *Report {
 
 // matchGeneric: a mail system's address, an empty envelope sender, the
 // Exim/Gmail X-Failed-Recipients field; a no-reply address only without
-// List-Unsubscribe. It is exactly what decodeGeneric asks of the header,
-// so that the header triage (MightBe) sends no more newsletters and
-// people's "Fwd: Undelivered Mail" for a whole fetch than it must.
+// List-Unsubscribe (a newsletter about bounces quotes codes too; no mail
+// system offers to unsubscribe from its bounces). The subject alone does
+// not do: the header triage (MightBe) then sends no newsletters and no
+// people's "Fwd: Undelivered Mail" for a whole fetch.
 func matchGeneric(in *input) bool {
 	switch senderEvidence(in) {
 	case 2:
@@ -145,10 +139,7 @@ func matchGeneric(in *input) bool {
 // MAILER-DAEMON, postmaster, an empty envelope sender or X-Failed-Recipients;
 // 1 for the no-reply kind of address, which newsletters use too; 0 else.
 func senderEvidence(in *input) int {
-	if in.evidence == 0 {
-		in.evidence = int8(findSenderEvidence(in)) + 1
-	}
-	return int(in.evidence) - 1
+	return memo(&in.evidence, func() int { return findSenderEvidence(in) })
 }
 
 func findSenderEvidence(in *input) int {

@@ -36,8 +36,7 @@ type input struct {
 	dsnDone bool
 	dsnRep  *dsn.Report
 
-	// Answers many decoders ask for, made on first use: 0 not yet, else
-	// the answer plus one.
+	// Answers many decoders ask for, made on first use (memo).
 	daemon, evidence, forwarded int8
 }
 
@@ -135,13 +134,24 @@ func nameBit(name string) (int, uint64) {
 // than a person: MAILER-DAEMON, postmaster and their kin, or an empty
 // envelope sender.
 func (in *input) fromDaemon() bool {
-	if in.daemon == 0 {
-		in.daemon = 1
-		if in.isFromDaemon() {
-			in.daemon = 2
-		}
+	return memo(&in.daemon, func() int { return boolInt(in.isFromDaemon()) }) == 1
+}
+
+// memo returns f's answer, made on the first call and kept in slot: 0 not
+// yet, else the answer plus one. Many decoders ask the same questions of
+// one message.
+func memo(slot *int8, f func() int) int {
+	if *slot == 0 {
+		*slot = int8(f()) + 1
 	}
-	return in.daemon == 2
+	return int(*slot) - 1
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (in *input) isFromDaemon() bool {

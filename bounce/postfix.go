@@ -173,13 +173,7 @@ const maxDiagnostic = 2048
 // forwardedByPerson reports a person passing a bounce on ("Fwd: Returned
 // mail"): no bounce itself, and one that must never be moved.
 func forwardedByPerson(in *input) bool {
-	if in.forwarded == 0 {
-		in.forwarded = 1
-		if isForwardedByPerson(in) {
-			in.forwarded = 2
-		}
-	}
-	return in.forwarded == 2
+	return memo(&in.forwarded, func() int { return boolInt(isForwardedByPerson(in)) }) == 1
 }
 
 func isForwardedByPerson(in *input) bool {
