@@ -262,7 +262,7 @@ func Address(v string) string {
 	if strings.IndexByte(v, ',') < 0 {
 		// One mailbox, as From and Sender hold: no list to make.
 		if a, ok := simpleAddress(strings.Trim(v, " \t")); ok {
-			return toLowerASCII(a)
+			return strings.ToLower(a)
 		}
 	}
 	if as := addressList(v, 1); len(as) > 0 {

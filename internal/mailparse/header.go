@@ -187,7 +187,7 @@ func scanMediaType(v string, param func(name, value string) bool) (string, bool)
 	if end == t+1 {
 		return "", false
 	}
-	mt := toLowerASCII(v[i:end])
+	mt := strings.ToLower(v[i:end])
 	for i = skipBlanks(v, end); i < len(v); {
 		if v[i] != ';' {
 			return "", false
@@ -200,7 +200,7 @@ func scanMediaType(v string, param func(name, value string) bool) (string, bool)
 		if nameEnd == i || nameEnd == len(v) || v[nameEnd] != '=' || strings.IndexByte(v[i:nameEnd], '*') >= 0 {
 			return "", false
 		}
-		name := toLowerASCII(v[i:nameEnd])
+		name := strings.ToLower(v[i:nameEnd])
 		var value string
 		i = nameEnd + 1
 		if i < len(v) && v[i] == '"' {
@@ -254,17 +254,6 @@ func skipBlanks(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-// toLowerASCII is strings.ToLower for ASCII s, without allocating when s
-// has no upper-case letter.
-func toLowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }
 
 // looseParams reads name=value pairs the way broken mailers write them:
