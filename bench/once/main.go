@@ -203,13 +203,16 @@ func run(inboxN, sentN, newN, pairs int, quick bool, bin, perf, perfRuns string)
 	ratio := func(a, b procstat.Stat) string {
 		return fmt.Sprintf("wall %.2fx, cpu %.2fx", a.Wall.Seconds()/b.Wall.Seconds(), a.CPU().Seconds()/b.CPU().Seconds())
 	}
-	if quick {
+	dryRatios := func() {
 		fmt.Println("\nratios to the raw-fetch floor (warm cache unless said):")
 		fmt.Printf("  once --dry-run, new state:         %s (to the cold floor: %s)\n", ratio(dry1, warm), ratio(dry1, cold))
 		for i, p := range runs {
 			fmt.Printf("  pair %d, sorted:                   %s\n", i+1, ratio(p.dry, p.floor))
 		}
 		fmt.Printf("  once --dry-run, sent index stored: %s (median of %d pairs)\n", ratio(dry2, warm), len(runs))
+	}
+	if quick {
+		dryRatios()
 		fmt.Printf("peak RSS of once --dry-run: %.1f MB, %.1f MB\n", mb(dry1.MaxRSS), mb(dry2.MaxRSS))
 		return nil
 	}
@@ -235,12 +238,7 @@ func run(inboxN, sentN, newN, pairs int, quick bool, bin, perf, perfRuns string)
 		return err
 	}
 
-	fmt.Println("\nratios to the raw-fetch floor (warm cache unless said):")
-	fmt.Printf("  once --dry-run, new state:         %s (to the cold floor: %s)\n", ratio(dry1, warm), ratio(dry1, cold))
-	for i, p := range runs {
-		fmt.Printf("  pair %d, sorted:                   %s\n", i+1, ratio(p.dry, p.floor))
-	}
-	fmt.Printf("  once --dry-run, sent index stored: %s (median of %d pairs)\n", ratio(dry2, warm), len(runs))
+	dryRatios()
 	fmt.Printf("  once, moving:                      %s\n", ratio(real, warm))
 	fmt.Printf("peak RSS of once: dry-run %.1f MB, %.1f MB; moving %.1f MB\n",
 		mb(dry1.MaxRSS), mb(dry2.MaxRSS), mb(real.MaxRSS))
