@@ -36,13 +36,9 @@ func TestFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := fixtures.Expected()
+	byName, err := fixtures.ExpectedByFile()
 	if err != nil {
 		t.Fatal(err)
-	}
-	byName := map[string]fixtures.Expectation{}
-	for _, e := range want {
-		byName[e.File] = e
 	}
 	for _, f := range inbox {
 		e := byName[f.Name]
@@ -64,15 +60,11 @@ func TestFixturesTriage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := fixtures.Expected()
-	kind := map[string]string{}
-	for _, e := range want {
-		kind[e.File] = e.Kind
-	}
+	want, _ := fixtures.ExpectedByFile()
 	for _, f := range inbox {
 		h, _, _ := mailparse.ParseHeader(f.Raw, mailparse.DefaultLimits.MaxHeaderBytes)
-		if kind[f.Name] != "none" && !NeedsBody(h, false) {
-			t.Errorf("%s (%s): NeedsBody says no from the header", f.Name, kind[f.Name])
+		if want[f.Name].Kind != "none" && !NeedsBody(h, false) {
+			t.Errorf("%s (%s): NeedsBody says no from the header", f.Name, want[f.Name].Kind)
 		}
 	}
 }

@@ -168,13 +168,9 @@ func fill(srv *testdovecot.Server, n, copies int) ([]account, error) {
 	if err != nil {
 		return nil, err
 	}
-	expected, err := fixtures.Expected()
+	expected, err := fixtures.ExpectedByFile()
 	if err != nil {
 		return nil, err
-	}
-	action := map[string]string{}
-	for _, e := range expected {
-		action[e.File] = e.Action
 	}
 	accounts := make([]account, n)
 	for i := range accounts {
@@ -194,7 +190,7 @@ func fill(srv *testdovecot.Server, n, copies int) ([]account, error) {
 				if err := srv.WriteMessage(a.name, "INBOX", mailgen.SetHeader(f.Raw, "Message-ID", "<"+id+">")); err != nil {
 					return nil, err
 				}
-				if action[f.Name] == "quarantine" {
+				if expected[f.Name].Action == "quarantine" {
 					a.move[id] = true
 				} else {
 					a.keep[id] = true

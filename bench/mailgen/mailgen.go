@@ -113,7 +113,7 @@ func New(seed uint64, prefix string, mix Mix) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	expected, err := fixtures.Expected()
+	exp, err := fixtures.ExpectedByFile()
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +125,6 @@ func New(seed uint64, prefix string, mix Mix) (*Generator, error) {
 	}
 	for _, f := range sent {
 		g.sent = append(g.sent, &template{name: f.Name, raw: f.Raw})
-	}
-	exp := map[string]fixtures.Expectation{}
-	for _, e := range expected {
-		exp[e.File] = e
 	}
 	for _, f := range inbox {
 		e := exp[f.Name]

@@ -88,11 +88,7 @@ func TestOnceDovecot(t *testing.T) {
 	t.Setenv("BOUNCEGUARD_PASSWORD", password)
 	inbox, _ := fixtures.Inbox()
 	sent, _ := fixtures.Sent()
-	want, _ := fixtures.Expected()
-	action := map[string]string{}
-	for _, e := range want {
-		action[e.File] = e.Action
-	}
+	want, _ := fixtures.ExpectedByFile()
 	for _, f := range sent {
 		if err := srv.WriteMessage(user, "Sent", f.Raw, `\Seen`); err != nil {
 			t.Fatal(err)
@@ -105,7 +101,7 @@ func TestOnceDovecot(t *testing.T) {
 			if err := srv.WriteMessage(user, "INBOX", withID(f.Raw, id)); err != nil {
 				t.Fatal(err)
 			}
-			if action[f.Name] == "quarantine" {
+			if want[f.Name].Action == "quarantine" {
 				wantQuarantine[id] = 1
 			} else {
 				wantInbox[id] = 1

@@ -48,17 +48,13 @@ func mailMix(t testing.TB, prefix string, n int) []testMail {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := fixtures.Expected()
+	want, err := fixtures.ExpectedByFile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	action := map[string]string{}
-	for _, e := range want {
-		action[e.File] = e.Action
-	}
 	var quarantine, keep []fixtures.File
 	for _, f := range inbox {
-		if action[f.Name] == "quarantine" {
+		if want[f.Name].Action == "quarantine" {
 			quarantine = append(quarantine, f)
 		} else {
 			keep = append(keep, f)
